@@ -1,0 +1,51 @@
+/**
+ * What a handler knows about the request it serves, and what it can do on its connection:
+ * report progress, notify the peer, send it requests of its own.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type { Meta, ProgressToken, RequestId } from "../schema/jsonrpc.js"
+import type { ProtocolError } from "./errors.js"
+import type { Session } from "./Session.js"
+
+/** Options of an outgoing request. */
+export interface OutgoingRequestOptions {
+  /** Fails with `ProtocolError { reason: "Timeout" }` (and cancels at the peer) after this long. */
+  readonly timeoutMs?: number
+  /** Asks the peer for progress and receives it here. */
+  readonly onProgress?: (progress: { readonly progress: number; readonly total?: number; readonly message?: string }) => void
+}
+
+/** Sending side of a connection, as seen by handlers. */
+export interface Peer {
+  /** Sends a notification to the peer. */
+  readonly notify: (method: string, params?: Record<string, unknown>) => Effect.Effect<void>
+  /**
+   * Sends a request to the peer and waits for its result (the raw `result` object).
+   * Interrupting the waiting fiber sends `notifications/cancelled`.
+   */
+  readonly request: (
+    method: string,
+    params?: Record<string, unknown>,
+    options?: OutgoingRequestOptions
+  ) => Effect.Effect<Record<string, unknown>, ProtocolError>
+}
+
+/** The service a handler reads to learn about its request. */
+export interface RequestContextService extends Peer {
+  readonly id: RequestId | undefined
+  readonly method: string
+  /** The request's `_meta`, if it carried one. */
+  readonly meta: Meta | undefined
+  /** The progress token the caller asked progress under, if any. */
+  readonly progressToken: ProgressToken | undefined
+  /** Sends `notifications/progress` for this request; does nothing when no token was given. */
+  readonly progress: (progress: number, total?: number, message?: string) => Effect.Effect<void>
+  /** The connection's negotiated state. */
+  readonly session: Session
+}
+
+/** The request being served. Provided by the protocol engine to every handler. */
+export class RequestContext extends Context.Tag("machine-context/RequestContext")<RequestContext, RequestContextService>() {}

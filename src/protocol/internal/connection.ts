@@ -1,0 +1,484 @@
+/**
+ * One connection's message loop. Written as a plain class on the hot path: a message costs a
+ * parse, a limits walk, a compiled params decode and one fiber for its handler.
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import type * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
+import { ErrorCode, type Meta, type ProgressToken, type RequestId } from "../../schema/jsonrpc.js"
+import { allowsBatch } from "../../schema/versions.js"
+import type { Frame, Outbound, Transport } from "../../transport/Transport.js"
+import { OversizedFrame } from "../../transport/Transport.js"
+import { McpError, ProtocolError } from "../errors.js"
+import * as Limits from "../Limits.js"
+import type { Config, ConnectionHandle, Role } from "../Protocol.js"
+import { type OutgoingRequestOptions, RequestContext, type RequestContextService } from "../RequestContext.js"
+import { formatIssues, type Route, type Router } from "../Router.js"
+import { Session } from "../Session.js"
+import { errorFrame, errorObjectFrame, isRequestId, notificationFrame, readIdFromPrefix, requestFrame, resultFrame } from "./wire.js"
+
+/** A request accepted by the engine: waiting for a slot, or running. */
+interface Entry {
+  readonly id: RequestId
+  readonly route: Route<any, any>
+  readonly params: unknown
+  readonly meta: Meta | undefined
+  readonly out: Outbound
+  readonly counted: boolean
+  fiber: Fiber.RuntimeFiber<unknown, McpError> | undefined
+  cancelled: boolean
+  done: boolean
+}
+
+interface Pending {
+  readonly method: string
+  readonly resume: (exit: Exit.Exit<Record<string, unknown>, ProtocolError>) => void
+  readonly onProgress: OutgoingRequestOptions["onProgress"]
+}
+
+/** Collects the answers to one batch and sends them as one array once all are in. */
+class BatchReply implements Outbound {
+  private readonly frames: Array<string> = []
+  private expected = 0
+  private sealed = false
+  constructor(private readonly out: Outbound) {}
+  expect(): void {
+    this.expected++
+  }
+  send(frame: string): void {
+    this.frames.push(frame)
+    this.flush()
+  }
+  seal(): void {
+    this.sealed = true
+    this.flush()
+  }
+  /** An answer that will never come (a cancelled request). */
+  drop(): void {
+    this.expected--
+    this.flush()
+  }
+  private flush(): void {
+    if (this.sealed && this.frames.length === this.expected && this.frames.length > 0) {
+      this.out.send(`[${this.frames.join(",")}]`)
+      this.frames.length = 0
+      this.expected = -1
+    }
+  }
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** Whether `dispatch` answers `message` (a request, or anything invalid) or not (notifications, responses). */
+const isAnswered = (message: unknown): boolean => {
+  if (!isPlainObject(message) || message.jsonrpc !== "2.0") return true
+  if (typeof message.method === "string") return message.id !== undefined
+  return !(message.method === undefined && message.id !== undefined && ("result" in message || "error" in message))
+}
+
+const NO_PARAMS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
+
+export class Connection<R> {
+  readonly session = new Session()
+  private readonly limits: Limits.Limits
+  private readonly entries = new Map<RequestId, Entry>()
+  private readonly backlog: Array<Entry> = []
+  private backlogHead = 0
+  private active = 0
+  private readonly pending = new Map<RequestId, Pending>()
+  private nextId = 0
+  private closed = false
+  private drained: (() => void) | undefined = undefined
+
+  constructor(
+    private readonly runtime: Runtime.Runtime<R>,
+    private readonly transport: Transport,
+    private readonly router: Router<R>,
+    private readonly role: Role,
+    private readonly config: Config
+  ) {
+    this.limits = config.limits
+  }
+
+  handleObject(): ConnectionHandle {
+    return {
+      session: this.session,
+      handle: (frame, outbound) => this.handle(frame, outbound ?? this.transport),
+      inFlight: () => this.entries.size,
+      notify: (method, params) => Effect.sync(() => this.transport.send(notificationFrame(method, params))),
+      request: (method, params, options) => this.request(this.transport, method, params, options),
+      run: this.run()
+    }
+  }
+
+  // ---------------------------------------------------------------- incoming
+
+  private run() {
+    return Effect.zipRight(
+      this.transport.receive((frame) => this.handle(frame, this.transport)),
+      Effect.suspend(() => this.drain())
+    )
+  }
+
+  /** Waits (bounded) for in-flight requests after the peer closed its side. */
+  private drain(): Effect.Effect<void> {
+    if (this.entries.size === 0) return Effect.void
+    return Effect.async<void>((resume) => {
+      this.drained = () => resume(Effect.void)
+    }).pipe(Effect.timeoutTo({ duration: this.config.drainTimeoutMs, onSuccess: () => undefined, onTimeout: () => undefined }))
+  }
+
+  handle(frame: Frame, out: Outbound): void {
+    if (this.closed) return
+    if (frame instanceof OversizedFrame) {
+      out.send(errorFrame(
+        readIdFromPrefix(frame.prefix),
+        ErrorCode.InvalidRequest,
+        `Message too large: ${frame.bytes} bytes, the limit is ${this.limits.maxMessageBytes}`
+      ))
+      return
+    }
+    if (frame.length * 3 > this.limits.maxMessageBytes && Buffer.byteLength(frame) > this.limits.maxMessageBytes) {
+      out.send(errorFrame(
+        readIdFromPrefix(frame.slice(0, 4096)),
+        ErrorCode.InvalidRequest,
+        `Message too large: ${Buffer.byteLength(frame)} bytes, the limit is ${this.limits.maxMessageBytes}`
+      ))
+      return
+    }
+    let message: unknown
+    try {
+      message = JSON.parse(frame)
+    } catch (error) {
+      if (error instanceof RangeError) {
+        out.send(errorFrame(readIdFromPrefix(frame.slice(0, 4096)), ErrorCode.InvalidRequest, `Invalid request: nesting is deeper than ${this.limits.maxDepth} levels`))
+      } else {
+        out.send(errorFrame(null, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`))
+      }
+      return
+    }
+    const violation = Limits.check(message, this.limits)
+    if (violation !== undefined) {
+      const id = isPlainObject(message) && isRequestId(message.id) ? message.id : null
+      out.send(errorFrame(id, ErrorCode.InvalidRequest, `Invalid request: ${violation}`))
+      return
+    }
+    if (Array.isArray(message)) return this.batch(message, out)
+    this.dispatch(message, out)
+  }
+
+  private batch(messages: Array<unknown>, out: Outbound): void {
+    if (!allowsBatch(this.session.protocolVersion)) {
+      out.send(errorFrame(null, ErrorCode.InvalidRequest, this.session.protocolVersion === undefined
+        ? "Invalid request: batches are not allowed before initialization"
+        : `Invalid request: protocol version ${this.session.protocolVersion} does not allow batches`))
+      return
+    }
+    if (messages.length === 0) {
+      out.send(errorFrame(null, ErrorCode.InvalidRequest, "Invalid request: empty batch"))
+      return
+    }
+    const reply = new BatchReply(out)
+    for (const message of messages) {
+      if (isAnswered(message)) reply.expect()
+      this.dispatch(message, reply)
+    }
+    reply.seal()
+  }
+
+  private dispatch(message: unknown, out: Outbound): void {
+    if (!isPlainObject(message)) {
+      out.send(errorFrame(null, ErrorCode.InvalidRequest, "Invalid request: a message must be a JSON object"))
+      return
+    }
+    const hasId = message.id !== undefined
+    const id = message.id
+    if (message.jsonrpc !== "2.0") {
+      out.send(errorFrame(isRequestId(id) ? id : null, ErrorCode.InvalidRequest, "Invalid request: \"jsonrpc\" must be \"2.0\""))
+      return
+    }
+    const method = message.method
+    if (typeof method === "string") {
+      const params = message.params
+      if (hasId) {
+        if (!isRequestId(id)) {
+          out.send(errorFrame(null, ErrorCode.InvalidRequest, "Invalid request: \"id\" must be a string or a number"))
+        } else if (method.startsWith("notifications/")) {
+          out.send(errorFrame(id, ErrorCode.InvalidRequest, `Invalid request: ${method} is a notification and must not carry an id`))
+        } else if (params !== undefined && !isPlainObject(params)) {
+          out.send(errorFrame(id, ErrorCode.InvalidParams, "Invalid params: \"params\" must be an object"))
+        } else {
+          this.request_(id, method, params ?? NO_PARAMS, out)
+        }
+      } else if (params === undefined || isPlainObject(params)) {
+        this.notification(method, params ?? NO_PARAMS)
+      }
+      return
+    }
+    if (method !== undefined) {
+      out.send(errorFrame(isRequestId(id) ? id : null, ErrorCode.InvalidRequest, "Invalid request: \"method\" must be a string"))
+      return
+    }
+    if (hasId && ("result" in message || "error" in message)) {
+      this.response(id, message)
+      return
+    }
+    out.send(errorFrame(isRequestId(id) ? id : null, ErrorCode.InvalidRequest, "Invalid request: neither a request, a notification nor a response"))
+  }
+
+  private request_(id: RequestId, method: string, params: Record<string, unknown>, out: Outbound): void {
+    const route = this.router.match(method)
+    if (route === undefined || route.kind !== "request") {
+      out.send(errorFrame(id, ErrorCode.MethodNotFound, `Method not found: ${method}`))
+      return
+    }
+    if (this.role === "server" && this.session.protocolVersion === undefined && !route.beforeInitialize) {
+      out.send(errorFrame(id, ErrorCode.InvalidRequest, `Invalid request: the server is not initialized; send "initialize" before ${method}`))
+      return
+    }
+    if (this.entries.has(id)) {
+      out.send(errorFrame(id, ErrorCode.InvalidRequest, `Invalid request: request id ${JSON.stringify(id)} is already in use`))
+      return
+    }
+    const decoded = route.decode(params)
+    if (decoded._tag === "Left") {
+      const issues = formatIssues(decoded.left)
+      out.send(errorFrame(id, ErrorCode.InvalidParams, `Invalid params for ${method}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { issues }))
+      return
+    }
+    const meta = isPlainObject(params._meta) ? params._meta : undefined
+    const immediate = route.priority === "immediate"
+    const entry: Entry = { id, route, params: decoded.right, meta, out, counted: !immediate, fiber: undefined, cancelled: false, done: false }
+    if (immediate || this.active < this.config.maxConcurrentRequests) {
+      this.entries.set(id, entry)
+      this.start(entry)
+    } else if (this.backlog.length - this.backlogHead < this.config.maxQueuedRequests) {
+      this.entries.set(id, entry)
+      this.backlog.push(entry)
+    } else {
+      out.send(errorFrame(id, -32000, "Server overloaded: too many requests in flight on this connection", {
+        retryAfterMs: 100,
+        inFlight: this.active,
+        queued: this.backlog.length - this.backlogHead
+      }))
+    }
+  }
+
+  private start(entry: Entry): void {
+    if (entry.counted) this.active++
+    const context = Context.add(this.runtime.context, RequestContext, this.requestContext(entry))
+    const runtime = Runtime.make({ context, fiberRefs: this.runtime.fiberRefs, runtimeFlags: this.runtime.runtimeFlags })
+    const fiber = Runtime.runFork(runtime, entry.route.handler(entry.params), { immediate: true })
+    if (!entry.done) entry.fiber = fiber
+    fiber.addObserver((exit) => this.finish(entry, exit))
+  }
+
+  private finish(entry: Entry, exit: Exit.Exit<unknown, McpError>): void {
+    entry.done = true
+    entry.fiber = undefined
+    this.entries.delete(entry.id)
+    if (entry.counted) {
+      this.active--
+      this.startNext()
+    }
+    if (Exit.isSuccess(exit)) {
+      entry.out.send(resultFrame(entry.id, exit.value))
+    } else if (entry.cancelled || Cause.isInterruptedOnly(exit.cause)) {
+      if (entry.out instanceof BatchReply) entry.out.drop()
+    } else {
+      const failure = Cause.failureOption(exit.cause)
+      if (Option.isSome(failure) && failure.value instanceof McpError) {
+        const error = failure.value
+        entry.out.send(errorObjectFrame(entry.id, error.data === undefined
+          ? { code: error.code, message: error.message }
+          : { code: error.code, message: error.message, data: error.data }))
+      } else {
+        this.logDefect(`Handler of ${entry.route.method} failed`, exit.cause)
+        entry.out.send(errorFrame(entry.id, ErrorCode.InternalError, "Internal error"))
+      }
+    }
+    if (this.drained !== undefined && this.entries.size === 0) this.drained()
+  }
+
+  private startNext(): void {
+    while (this.backlogHead < this.backlog.length && this.active < this.config.maxConcurrentRequests) {
+      const next = this.backlog[this.backlogHead]!
+      this.backlog[this.backlogHead++] = undefined as unknown as Entry
+      if (this.backlogHead > 1024 && this.backlogHead * 2 > this.backlog.length) {
+        this.backlog.splice(0, this.backlogHead)
+        this.backlogHead = 0
+      }
+      if (next.cancelled) continue
+      this.start(next)
+    }
+  }
+
+  private notification(method: string, params: Record<string, unknown>): void {
+    if (method === "notifications/cancelled") return this.cancelled(params)
+    if (method === "notifications/progress") return this.progress(params)
+    const route = this.router.match(method)
+    if (route === undefined || route.kind !== "notification") return
+    const decoded = route.decode(params)
+    if (decoded._tag === "Left") {
+      this.logDefect(`Ignored ${method}: invalid params`, Cause.fail(decoded.left))
+      return
+    }
+    const context = Context.add(this.runtime.context, RequestContext, this.notificationContext(method, params))
+    const runtime = Runtime.make({ context, fiberRefs: this.runtime.fiberRefs, runtimeFlags: this.runtime.runtimeFlags })
+    Runtime.runFork(runtime, route.handler(decoded.right), { immediate: true }).addObserver((exit) => {
+      if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) this.logDefect(`Handler of ${method} failed`, exit.cause)
+    })
+  }
+
+  private cancelled(params: Record<string, unknown>): void {
+    const id = params.requestId
+    if (!isRequestId(id)) return
+    const entry = this.entries.get(id)
+    // The specification forbids cancelling `initialize`.
+    if (entry === undefined || entry.route.method === "initialize") return
+    entry.cancelled = true
+    if (entry.fiber !== undefined) {
+      entry.fiber.unsafeInterruptAsFork(FiberId.none)
+    } else {
+      this.entries.delete(id)
+      if (entry.out instanceof BatchReply) entry.out.drop()
+    }
+  }
+
+  private progress(params: Record<string, unknown>): void {
+    const token = params.progressToken
+    if (typeof token !== "string") return
+    const pending = this.pending.get(token.startsWith("p") ? Number(token.slice(1)) : token)
+    if (pending === undefined || pending.onProgress === undefined || typeof params.progress !== "number") return
+    const update: { progress: number; total?: number; message?: string } = { progress: params.progress }
+    if (typeof params.total === "number") update.total = params.total
+    if (typeof params.message === "string") update.message = params.message
+    pending.onProgress(update)
+  }
+
+  private response(id: unknown, message: Record<string, unknown>): void {
+    if (!isRequestId(id)) return
+    const pending = this.pending.get(id)
+    if (pending === undefined) return
+    this.pending.delete(id)
+    if ("error" in message) {
+      const error = isPlainObject(message.error) ? message.error : {}
+      const code = typeof error.code === "number" ? error.code : ErrorCode.InternalError
+      const text = typeof error.message === "string" ? error.message : "error without a message"
+      pending.resume(Exit.fail(new ProtocolError({
+        reason: "RemoteError",
+        method: pending.method,
+        code,
+        message: text,
+        ...(error.data === undefined ? {} : { data: error.data })
+      })))
+    } else if (isPlainObject(message.result)) {
+      pending.resume(Exit.succeed(message.result))
+    } else {
+      pending.resume(Exit.fail(new ProtocolError({ reason: "InvalidResponse", method: pending.method, message: "The result of a response must be an object" })))
+    }
+  }
+
+  // ---------------------------------------------------------------- outgoing
+
+  private request(
+    out: Outbound,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: OutgoingRequestOptions = {}
+  ): Effect.Effect<Record<string, unknown>, ProtocolError> {
+    const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs
+    return Effect.async<Record<string, unknown>, ProtocolError>((resume) => {
+      if (this.closed) {
+        resume(Effect.fail(new ProtocolError({ reason: "Closed", method, message: "The connection is closed" })))
+        return
+      }
+      const id = this.nextId++
+      const progressToken = options.onProgress === undefined ? undefined : `p${id}`
+      const sent = progressToken === undefined
+        ? params
+        : { ...params, _meta: { ...(isPlainObject(params?._meta) ? params._meta : {}), progressToken } }
+      this.pending.set(id, { method, resume, onProgress: options.onProgress })
+      out.send(requestFrame(id, method, sent))
+      return Effect.sync(() => {
+        if (this.pending.delete(id) && !this.closed) {
+          out.send(notificationFrame("notifications/cancelled", { requestId: id, reason: "cancelled by the sender" }))
+        }
+      })
+    }).pipe(
+      Effect.timeoutFail({
+        duration: timeoutMs,
+        onTimeout: () => new ProtocolError({ reason: "Timeout", method, message: `No response to ${method} within ${timeoutMs} ms` })
+      })
+    )
+  }
+
+  private requestContext(entry: Entry): RequestContextService {
+    const token = entry.meta?.progressToken
+    const progressToken: ProgressToken | undefined = typeof token === "string" || typeof token === "number" ? token : undefined
+    return {
+      id: entry.id,
+      method: entry.route.method,
+      meta: entry.meta,
+      progressToken,
+      session: this.session,
+      progress: (progress, total, message) =>
+        progressToken === undefined || entry.done
+          ? Effect.void
+          : Effect.sync(() => {
+            const params: Record<string, unknown> = { progressToken, progress }
+            if (total !== undefined) params.total = total
+            if (message !== undefined) params.message = message
+            this.transport.send(notificationFrame("notifications/progress", params))
+          }),
+      notify: (method, params) => Effect.sync(() => this.transport.send(notificationFrame(method, params))),
+      request: (method, params, options) => this.request(this.transport, method, params, options)
+    }
+  }
+
+  private notificationContext(method: string, params: Record<string, unknown>): RequestContextService {
+    return {
+      id: undefined,
+      method,
+      meta: isPlainObject(params._meta) ? params._meta : undefined,
+      progressToken: undefined,
+      session: this.session,
+      progress: () => Effect.void,
+      notify: (m, p) => Effect.sync(() => this.transport.send(notificationFrame(m, p))),
+      request: (m, p, options) => this.request(this.transport, m, p, options)
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private logDefect(message: string, cause: Cause.Cause<unknown>): void {
+    Runtime.runFork(this.runtime, Effect.logError(message, cause))
+  }
+
+  /** Interrupts every handler, fails every pending outgoing request. */
+  shutdown(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.closed = true
+      const fibers: Array<Fiber.RuntimeFiber<unknown, McpError>> = []
+      for (const entry of this.entries.values()) {
+        entry.cancelled = true
+        if (entry.fiber !== undefined) fibers.push(entry.fiber)
+      }
+      this.entries.clear()
+      this.backlog.length = 0
+      this.backlogHead = 0
+      for (const [, pending] of this.pending) {
+        pending.resume(Exit.fail(new ProtocolError({ reason: "Closed", method: pending.method, message: "The connection closed" })))
+      }
+      this.pending.clear()
+      return Effect.forEach(fibers, (fiber) => fiber.interruptAsFork(FiberId.none).pipe(Effect.zipRight(fiber.await)), { discard: true })
+        .pipe(Effect.zipRight(this.transport.close))
+    })
+  }
+}

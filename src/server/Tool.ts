@@ -1,0 +1,212 @@
+/**
+ * Tools: a name, Effect Schemas for input (and optionally output and failure), and an Effect
+ * handler. The schemas become the tool's JSON Schemas on the wire and validate every call.
+ *
+ * @example
+ * ```ts
+ * const Echo = Tool.make("echo", {
+ *   description: "Echo text back",
+ *   input: Schema.Struct({ text: Schema.String }),
+ *   output: Schema.Struct({ text: Schema.String }),
+ *   annotations: { readOnlyHint: true }
+ * }, ({ text }) => Effect.succeed({ text }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as JSONSchema from "effect/JSONSchema"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import type * as Schema from "effect/Schema"
+import type { RequestContext } from "../protocol/RequestContext.js"
+import type { CallToolResult, ContentBlock, Tool as WireTool, ToolAnnotations } from "../schema/index.js"
+
+/** What a handler without an `output` schema returns: text, content blocks, or a whole result. */
+export type Content = string | ReadonlyArray<ContentBlock> | CallToolResult
+
+/** The definition shared by every tool, whatever its types. */
+export interface Definition {
+  readonly name: string
+  readonly title?: string | undefined
+  readonly description?: string | undefined
+  readonly annotations?: ToolAnnotations | undefined
+  readonly _meta?: Record<string, unknown> | undefined
+}
+
+/** A tool: its definition, schemas and handler. */
+export interface Tool<I, O, E, R> extends Definition {
+  readonly input: Schema.Schema<I, any, never>
+  readonly output: Schema.Schema<O, any, never> | undefined
+  /** Encodes typed failures (kept untyped: a tool that cannot fail has none). */
+  readonly failure: Schema.Schema<any, any, never> | undefined
+  readonly handler: (input: I) => Effect.Effect<O, E, R>
+  /** Renders a structured output as the text content that older clients read. */
+  readonly render: ((output: O) => string | ReadonlyArray<ContentBlock>) | undefined
+  /** Decodes the call's arguments (compiled once). */
+  readonly decodeInput: (input: unknown) => ReturnType<ReturnType<typeof ParseResult.decodeUnknownEither<I, any>>>
+  /** The wire definition, built on first use and kept. */
+  readonly wire: () => WireTool
+}
+
+/** Any tool. */
+export type Any = Tool<any, any, any, any>
+
+/** The services a tool's handler needs beyond what the server provides to every call. */
+export type Requirements<T> = T extends Tool<any, any, any, infer R> ? Exclude<R, RequestContext> : never
+
+/** A tool definition error: bad name, or schemas that are not JSON objects. */
+export class ToolDefinitionError extends Error {
+  override readonly name = "ToolDefinitionError"
+}
+
+const NAME = /^[A-Za-z0-9_.-]{1,128}$/
+
+interface CommonOptions<I, II> {
+  readonly title?: string
+  readonly description?: string
+  readonly input: Schema.Schema<I, II, never>
+  readonly annotations?: ToolAnnotations
+  readonly _meta?: Record<string, unknown>
+}
+
+/** Options of a tool with structured output. */
+export interface StructuredOptions<I, II, O, OI, E, EI> extends CommonOptions<I, II> {
+  readonly output: Schema.Schema<O, OI, never>
+  /** Encodes typed failures into `structuredContent` of the error result. */
+  readonly failure?: Schema.Schema<E, EI, never>
+  /** Text content shown next to `structuredContent`; JSON text by default. */
+  readonly render?: (output: O) => string | ReadonlyArray<ContentBlock>
+}
+
+/** Options of a tool that answers with content. */
+export interface ContentOptions<I, II, E, EI> extends CommonOptions<I, II> {
+  readonly failure?: Schema.Schema<E, EI, never>
+}
+
+/**
+ * Turns a Schema into the JSON Schema (2020-12) object of a tool's `inputSchema` or
+ * `outputSchema`. Both must describe JSON objects.
+ */
+export const jsonSchemaOf = (name: string, which: string, schema: Schema.Schema<any, any, never>): WireTool["inputSchema"] => {
+  const definitions: Record<string, JSONSchema.JsonSchema7> = {}
+  const json = JSONSchema.fromAST(schema.ast, {
+    definitions,
+    target: "jsonSchema2020-12",
+    topLevelReferenceStrategy: "skip"
+  }) as unknown as Record<string, unknown>
+  if (json.type !== "object") {
+    throw new ToolDefinitionError(`Tool ${name}: the ${which} schema must describe a JSON object (got ${JSON.stringify(json.type ?? json)})`)
+  }
+  const result: Record<string, unknown> = { $schema: "https://json-schema.org/draft/2020-12/schema", ...json }
+  if (Object.keys(definitions).length > 0) result.$defs = definitions
+  return result as WireTool["inputSchema"]
+}
+
+/** Makes a tool with structured output (`outputSchema` and `structuredContent`). */
+export function make<I, II, O, OI, E = never, EI = never, R = never>(
+  name: string,
+  options: StructuredOptions<I, II, O, OI, E, EI>,
+  handler: (input: I) => Effect.Effect<O, E, R>
+): Tool<I, O, E, R>
+/** Makes a tool that answers with text or content blocks. */
+export function make<I, II, E = never, EI = never, R = never>(
+  name: string,
+  options: ContentOptions<I, II, E, EI>,
+  handler: (input: I) => Effect.Effect<Content, E, R>
+): Tool<I, Content, E, R>
+export function make(
+  name: string,
+  options: StructuredOptions<any, any, any, any, any, any> | ContentOptions<any, any, any, any>,
+  handler: (input: any) => Effect.Effect<any, any, any>
+): Any {
+  if (!NAME.test(name)) {
+    throw new ToolDefinitionError(`Tool name ${JSON.stringify(name)} must be 1-128 characters of A-Z a-z 0-9 _ - .`)
+  }
+  const output = "output" in options ? options.output : undefined
+  let wire: WireTool | undefined
+  const tool: Any = {
+    name,
+    title: options.title,
+    description: options.description,
+    annotations: options.annotations,
+    _meta: options._meta,
+    input: options.input,
+    output,
+    failure: options.failure,
+    handler,
+    render: "render" in options ? options.render : undefined,
+    decodeInput: ParseResult.decodeUnknownEither(options.input, { errors: "all" }),
+    wire: () => {
+      if (wire === undefined) {
+        const definition: Record<string, unknown> = { name }
+        if (options.title !== undefined) definition.title = options.title
+        if (options.description !== undefined) definition.description = options.description
+        definition.inputSchema = jsonSchemaOf(name, "input", options.input)
+        if (output !== undefined) definition.outputSchema = jsonSchemaOf(name, "output", output)
+        if (options.annotations !== undefined) definition.annotations = options.annotations
+        if (options._meta !== undefined) definition._meta = options._meta
+        wire = definition as WireTool
+      }
+      return wire
+    }
+  }
+  // Fail fast on schemas that cannot be tools.
+  tool.wire()
+  return tool
+}
+
+const text = (value: string): ContentBlock => ({ type: "text", text: value })
+
+const contentResult = (value: Content): CallToolResult =>
+  typeof value === "string"
+    ? { content: [text(value)] }
+    : Array.isArray(value)
+    ? { content: value as ReadonlyArray<ContentBlock> }
+    : value as CallToolResult
+
+/** An error result the model can read. */
+export const errorResult = (message: string, structured?: unknown): CallToolResult =>
+  structured === undefined
+    ? { content: [text(message)], isError: true }
+    : { content: [text(message)], structuredContent: structured, isError: true }
+
+const describeFailure = (error: unknown): string => {
+  if (error instanceof Error && error.message !== "") return error.message
+  if (typeof error === "object" && error !== null && "_tag" in error) return String((error as { _tag: unknown })._tag)
+  return String(error)
+}
+
+/**
+ * Runs a tool on decoded input and maps every outcome to a `CallToolResult`: success (with
+ * validated `structuredContent` when the tool has an output schema), typed failure (an error
+ * result, `structuredContent` from the failure schema), defect (a generic error result; the
+ * cause is logged). Interruption stays interruption.
+ */
+export const run = <I, O, E, R>(tool: Tool<I, O, E, R>, input: I): Effect.Effect<CallToolResult, never, R> =>
+  tool.handler(input).pipe(
+    Effect.map((value): CallToolResult => {
+      if (tool.output === undefined) return contentResult(value as Content)
+      const encoded = ParseResult.encodeUnknownEither(tool.output)(value)
+      if (encoded._tag === "Left") {
+        throw new ToolDefinitionError(`Tool ${tool.name} returned output that does not match its output schema: ${ParseResult.TreeFormatter.formatIssueSync(encoded.left)}`)
+      }
+      const structured = encoded.right as Record<string, unknown>
+      const rendered = tool.render === undefined ? JSON.stringify(structured) : tool.render(value)
+      return { content: typeof rendered === "string" ? [text(rendered)] : rendered, structuredContent: structured }
+    }),
+    Effect.catchAllCause((cause) => {
+      if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+      const failure = Cause.failureOption(cause)
+      if (Option.isSome(failure)) {
+        const error = failure.value
+        const encoded = tool.failure === undefined ? undefined : ParseResult.encodeUnknownEither(tool.failure)(error)
+        return Effect.succeed(errorResult(describeFailure(error), encoded?._tag === "Right" ? encoded.right : undefined))
+      }
+      return Effect.as(
+        Effect.logError(`Tool ${tool.name} failed with a defect`, cause),
+        errorResult(`Tool ${tool.name} failed unexpectedly`)
+      )
+    })
+  )
