@@ -60,7 +60,7 @@ export const Fail = Tool.make("fail", {
 export const tools = [Echo, Add, Sleep, Fail] as const
 
 /** `count` extra tools named `dummy_0000`…, for measuring `tools/list` at scale. */
-export const dummies = (count: number): ReadonlyArray<Tool.Any> =>
+export const dummies = (count: number): ReadonlyArray<Tool.Tool<{ readonly value: string }, Tool.Content, never, never>> =>
   Array.from({ length: count }, (_, i) =>
     Tool.make(`dummy_${String(i).padStart(4, "0")}`, {
       description: `Dummy tool number ${i}; takes a string value and does nothing useful.`,

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import { parseArgs } from "node:util"
 import * as McpServer from "../server/McpServer.js"
+import type { RequestContext } from "../protocol/RequestContext.js"
 import type * as Tool from "../server/Tool.js"
 import * as Stdio from "../transport/Stdio.js"
 import * as Demo from "./demo.js"
@@ -41,7 +42,7 @@ const serve = (args: ReadonlyArray<string>) => {
   if (!values.stdio) throw new UsageError("mcx serve: only --stdio is available in this version")
   const extra = values.tools === undefined ? 0 : Number(values.tools)
   if (!Number.isInteger(extra) || extra < 0 || extra > 100_000) throw new UsageError("mcx serve: --tools takes a whole number from 0 to 100000")
-  const tools: Array<Tool.Tool<any, any, any, never>> = [...(values.demo ? Demo.tools : []), ...Demo.dummies(extra)]
+  const tools: Array<Tool.Tool<any, any, any, RequestContext>> = [...(values.demo ? Demo.tools : []), ...Demo.dummies(extra)]
   const server = McpServer.layer({ name: "mcx", version: VERSION }, { tools })
   return Effect.gen(function*() {
     yield* Effect.sync(() =>

@@ -15,7 +15,7 @@ import type { Frame, Outbound, Transport } from "../transport/Transport.js"
 import type { TransportError } from "./errors.js"
 import { Connection } from "./internal/connection.js"
 import * as Limits from "./Limits.js"
-import type { Peer } from "./RequestContext.js"
+import type { Peer, RequestContext } from "./RequestContext.js"
 import type { Router } from "./Router.js"
 import type { Session } from "./Session.js"
 
@@ -82,7 +82,7 @@ export interface Service {
     transport: Transport,
     router: Router<R>,
     role: Role
-  ) => Effect.Effect<ConnectionHandle, never, Scope.Scope | R>
+  ) => Effect.Effect<ConnectionHandle, never, Scope.Scope | Exclude<R, RequestContext>>
 }
 
 /** The protocol engine. */
@@ -95,7 +95,7 @@ export const make = (options: Options = {}): Service => {
     config: resolved,
     connect: <R>(transport: Transport, router: Router<R>, role: Role) =>
       Effect.gen(function*() {
-        const runtime = yield* Effect.runtime<R>()
+        const runtime = yield* Effect.runtime<Exclude<R, RequestContext>>()
         const connection = new Connection<R>(runtime as Runtime.Runtime<R>, transport, router, role, resolved)
         yield* Effect.addFinalizer(() => connection.shutdown())
         return connection.handleObject()

@@ -146,7 +146,7 @@ export const make = <Tools extends ReadonlyArray<Tool.Any>>(
           // Since 2025-11-25 input errors are tool errors the model can see and correct.
           const version = request.session.protocolVersion
           return version !== undefined && isAtLeast(version, "2025-11-25")
-            ? Effect.succeed(Tool.errorResult(message, { issues }))
+            ? Effect.succeed(Tool.errorResult(tool, message, { issues }))
             : Effect.fail(McpError.invalidParams(message, { issues }))
         }
         return Tool.run(tool, input.right)

@@ -166,11 +166,21 @@ const contentResult = (value: Content): CallToolResult =>
     ? { content: value as ReadonlyArray<ContentBlock> }
     : value as CallToolResult
 
-/** An error result the model can read. */
-export const errorResult = (message: string, structured?: unknown): CallToolResult =>
-  structured === undefined
-    ? { content: [text(message)], isError: true }
-    : { content: [text(message)], structuredContent: structured, isError: true }
+/** The `_meta` key under which error results carry their details as data. */
+export const ErrorDetailsKey = "machine-context/error"
+
+/**
+ * An error result the model can read. Its details go to `structuredContent` when the tool
+ * declares no output schema; otherwise (clients check `structuredContent` against the output
+ * schema, error or not) to `_meta["machine-context/error"]`.
+ */
+export const errorResult = (tool: Definition & { readonly output: unknown }, message: string, details?: unknown): CallToolResult => {
+  const content = [text(message)]
+  if (details === undefined) return { content, isError: true }
+  return tool.output === undefined
+    ? { content, structuredContent: details, isError: true }
+    : { content, isError: true, _meta: { [ErrorDetailsKey]: details } }
+}
 
 const describeFailure = (error: unknown): string => {
   if (error instanceof Error && error.message !== "") return error.message
@@ -202,11 +212,11 @@ export const run = <I, O, E, R>(tool: Tool<I, O, E, R>, input: I): Effect.Effect
       if (Option.isSome(failure)) {
         const error = failure.value
         const encoded = tool.failure === undefined ? undefined : ParseResult.encodeUnknownEither(tool.failure)(error)
-        return Effect.succeed(errorResult(describeFailure(error), encoded?._tag === "Right" ? encoded.right : undefined))
+        return Effect.succeed(errorResult(tool, describeFailure(error), encoded?._tag === "Right" ? encoded.right : undefined))
       }
       return Effect.as(
         Effect.logError(`Tool ${tool.name} failed with a defect`, cause),
-        errorResult(`Tool ${tool.name} failed unexpectedly`)
+        errorResult(tool, `Tool ${tool.name} failed unexpectedly`)
       )
     })
   )
