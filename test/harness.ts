@@ -9,6 +9,7 @@ import * as Protocol from "../src/protocol/Protocol.js"
 import type { RequestContext } from "../src/protocol/RequestContext.js"
 import type * as Router from "../src/protocol/Router.js"
 import * as InMemory from "../src/transport/InMemory.js"
+import type { Transport } from "../src/transport/Transport.js"
 
 export interface RawPeer {
   readonly connection: Protocol.ConnectionHandle
@@ -28,9 +29,15 @@ export const rawPeer = <R>(
   router: Router.Router<R>,
   options: Protocol.Options & { readonly role?: Protocol.Role } = {}
 ): Effect.Effect<RawPeer, never, Scope.Scope | Exclude<R, RequestContext>> =>
+  peerOf((transport) => Protocol.make(options).connect(transport, router, options.role ?? "server"))
+
+/** A raw peer of whatever `connect` opens on the server side of an in-memory pair. */
+export const peerOf = <R>(
+  connect: (transport: Transport) => Effect.Effect<Protocol.ConnectionHandle, never, Scope.Scope | R>
+): Effect.Effect<RawPeer, never, Scope.Scope | R> =>
   Effect.gen(function*() {
     const [client, server] = InMemory.makePair()
-    const connection = yield* Protocol.make(options).connect(server, router, options.role ?? "server")
+    const connection = yield* connect(server)
     yield* Effect.forkScoped(connection.run)
     const inbox = yield* Queue.unbounded<any>()
     const kept: Array<any> = []

@@ -7,7 +7,8 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { Meta, ProgressToken, RequestId } from "../schema/jsonrpc.js"
-import type { ProtocolError } from "./errors.js"
+import type * as Schedule from "effect/Schedule"
+import type { ProtocolError, RecoveryError } from "./errors.js"
 import type { Session } from "./Session.js"
 
 /** Options of an outgoing request. */
@@ -16,6 +17,11 @@ export interface OutgoingRequestOptions {
   readonly timeoutMs?: number
   /** Asks the peer for progress and receives it here. */
   readonly onProgress?: (progress: { readonly progress: number; readonly total?: number; readonly message?: string }) => void
+  /**
+   * Sends the request again when it times out, as long as the schedule continues; then fails
+   * with `RecoveryError`. Only for requests that are safe to repeat.
+   */
+  readonly retry?: Schedule.Schedule<unknown, ProtocolError>
 }
 
 /** Sending side of a connection, as seen by handlers. */
@@ -30,7 +36,7 @@ export interface Peer {
     method: string,
     params?: Record<string, unknown>,
     options?: OutgoingRequestOptions
-  ) => Effect.Effect<Record<string, unknown>, ProtocolError>
+  ) => Effect.Effect<Record<string, unknown>, ProtocolError | RecoveryError>
 }
 
 /** The service a handler reads to learn about its request. */

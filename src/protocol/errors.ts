@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { ErrorCode } from "../schema/jsonrpc.js"
+import { ErrorCode, RequestId } from "../schema/jsonrpc.js"
 
 /**
  * An error to send to the peer as a JSON-RPC error response. Handlers fail with it (or with
@@ -36,14 +36,16 @@ export class McpError extends Schema.TaggedError<McpError>()("McpError", {
 
 /**
  * A message (or its params) failed validation: not JSON, not a valid JSON-RPC envelope, over a
- * limit, or not matching the method's schema. `code` is the JSON-RPC code it is answered with.
+ * limit, or not matching the method's schema. `code` is the JSON-RPC code it is answered with,
+ * `id` the id of the request it answers (null when it could not be read).
  */
 export class ValidationError extends Schema.TaggedError<ValidationError>()("ValidationError", {
   code: Schema.Int,
   message: Schema.String,
+  id: Schema.NullOr(RequestId),
   issues: Schema.optional(Schema.Array(Schema.Struct({ path: Schema.String, message: Schema.String })))
 }) {
-  /** The wire form of this error. */
+  /** The error object of the answer. */
   toMcpError(): McpError {
     return new McpError(this.issues === undefined
       ? { code: this.code, message: this.message }

@@ -18,6 +18,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Option from "effect/Option"
+import * as AST from "effect/SchemaAST"
 import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
 import type { RequestContext } from "../protocol/RequestContext.js"
@@ -90,6 +91,11 @@ export interface ContentOptions<I, II, E, EI> extends CommonOptions<I, II> {
  * `outputSchema`. Both must describe JSON objects.
  */
 export const jsonSchemaOf = (name: string, which: string, schema: Schema.Schema<any, any, never>): WireTool["inputSchema"] => {
+  const ast = AST.encodedAST(schema.ast)
+  // `Schema.Struct({})` (a tool without arguments) is "any object" to JSONSchema: say so plainly.
+  if (AST.isTypeLiteral(ast) && ast.propertySignatures.length === 0 && ast.indexSignatures.length === 0) {
+    return { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object", properties: {} } as WireTool["inputSchema"]
+  }
   const definitions: Record<string, JSONSchema.JsonSchema7> = {}
   const json = JSONSchema.fromAST(schema.ast, {
     definitions,
@@ -183,9 +189,12 @@ export const errorResult = (tool: Definition & { readonly output: unknown }, mes
 }
 
 const describeFailure = (error: unknown): string => {
-  if (error instanceof Error && error.message !== "") return error.message
-  if (typeof error === "object" && error !== null && "_tag" in error) return String((error as { _tag: unknown })._tag)
-  return String(error)
+  if (typeof error !== "object" || error === null) return String(error)
+  const tag = "_tag" in error ? String(error._tag) : undefined
+  // An error with a `message` field says what happened; otherwise name it and show its data.
+  if ("message" in error && typeof error.message === "string" && Object.hasOwn(error, "message")) return error.message
+  const detail = error instanceof Error ? error.message : JSON.stringify(error)
+  return tag === undefined ? detail : `${tag}: ${detail}`
 }
 
 /**

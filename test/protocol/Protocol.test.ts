@@ -1,9 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import { McpError, ProtocolError } from "../../src/protocol/errors.js"
+import { McpError, type ProtocolError, type RecoveryError } from "../../src/protocol/errors.js"
 import { RequestContext } from "../../src/protocol/RequestContext.js"
 import * as Router from "../../src/protocol/Router.js"
 import { negotiate } from "../../src/schema/versions.js"
@@ -37,7 +39,7 @@ const makeRouter = (events: Ref.Ref<ReadonlyArray<string>>) =>
       Effect.flatMap(RequestContext, (request) =>
         request.request("roots/list", {}, { timeoutMs }).pipe(
           Effect.map((result) => ({ got: result })),
-          Effect.catchAll((error: ProtocolError) => Effect.succeed({ failed: error.reason, code: error.code ?? null }))
+          Effect.catchAll((error: ProtocolError | RecoveryError) => Effect.succeed(error._tag === "ProtocolError" ? { failed: error.reason, code: error.code ?? null } : { failed: "gave up", code: null }))
         ))),
     Router.notification("notifications/hello", Schema.Struct({ who: Schema.String }), ({ who }) =>
       Ref.update(events, (all) => [...all, `hello:${who}`]))
@@ -271,12 +273,34 @@ describe("Protocol engine", () => {
         yield* peer.initialize()
         peer.send({ jsonrpc: "2.0", id: 1, method: "slow", params: { ms: 10_000, tag: "open" } })
         yield* peer.connection.request("roots/list").pipe(
-          Effect.catchAll((error) => Deferred.succeed(outcome, error.reason)),
+          Effect.catchTag("ProtocolError", (error) => Deferred.succeed(outcome, error.reason)),
           Effect.fork
         )
         yield* peer.nextWhere((m) => m.method === "roots/list")
       }))
       expect(yield* Ref.get(events)).toEqual(["open:Failure"])
       expect(yield* Deferred.await(outcome)).toBe("Closed")
+    }))
+
+  it.scopedLive("retries a timed-out outgoing request on its schedule, then fails with RecoveryError", () =>
+    Effect.gen(function*() {
+      const { peer } = yield* setup()
+      const fiber = yield* peer.connection.request("roots/list", {}, { timeoutMs: 30, retry: Schedule.recurs(2) }).pipe(Effect.flip, Effect.fork)
+      const sent: Array<unknown> = []
+      for (let i = 0; i < 3; i++) {
+        const request = yield* peer.nextWhere((m) => m.method === "roots/list")
+        sent.push(request.id)
+        const cancel = yield* peer.nextWhere((m) => m.method === "notifications/cancelled")
+        expect(cancel.params.requestId).toBe(request.id)
+      }
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("RecoveryError")
+      expect((error as RecoveryError).attempts).toBe(3)
+      expect(new Set(sent).size).toBe(3)
+      // An answered request is not retried.
+      const answered = yield* peer.connection.request("roots/list", {}, { timeoutMs: 1000, retry: Schedule.recurs(2) }).pipe(Effect.fork)
+      const request = yield* peer.nextWhere((m) => m.method === "roots/list")
+      peer.send({ jsonrpc: "2.0", id: request.id, result: { roots: [] } })
+      expect(yield* Fiber.join(answered)).toEqual({ roots: [] })
     }))
 })

@@ -13,14 +13,14 @@ import * as Runtime from "effect/Runtime"
 import { ErrorCode, type Meta, type ProgressToken, type RequestId } from "../../schema/jsonrpc.js"
 import { allowsBatch } from "../../schema/versions.js"
 import type { Frame, Outbound, Transport } from "../../transport/Transport.js"
-import { OversizedFrame } from "../../transport/Transport.js"
-import { McpError, ProtocolError } from "../errors.js"
-import * as Limits from "../Limits.js"
+import { McpError, ProtocolError, RecoveryError, type ValidationError } from "../errors.js"
+import type * as Limits from "../Limits.js"
+import * as Message from "../Message.js"
 import type { Config, ConnectionHandle, Role } from "../Protocol.js"
 import { type OutgoingRequestOptions, RequestContext, type RequestContextService } from "../RequestContext.js"
 import { formatIssues, type Route, type Router } from "../Router.js"
 import { Session } from "../Session.js"
-import { errorFrame, errorObjectFrame, isRequestId, notificationFrame, readIdFromPrefix, requestFrame, resultFrame } from "./wire.js"
+import { errorFrame, errorObjectFrame, isPlainObject, isRequestId, notificationFrame, requestFrame, resultFrame } from "./wire.js"
 
 /** A request accepted by the engine: waiting for a slot, or running. */
 interface Entry {
@@ -71,18 +71,6 @@ class BatchReply implements Outbound {
     }
   }
 }
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
-/** Whether `dispatch` answers `message` (a request, or anything invalid) or not (notifications, responses). */
-const isAnswered = (message: unknown): boolean => {
-  if (!isPlainObject(message) || message.jsonrpc !== "2.0") return true
-  if (typeof message.method === "string") return message.id !== undefined
-  return !(message.method === undefined && message.id !== undefined && ("result" in message || "error" in message))
-}
-
-const NO_PARAMS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
 
 export class Connection<R> {
   readonly session = new Session()
@@ -136,100 +124,43 @@ export class Connection<R> {
 
   handle(frame: Frame, out: Outbound): void {
     if (this.closed) return
-    if (frame instanceof OversizedFrame) {
-      out.send(errorFrame(
-        readIdFromPrefix(frame.prefix),
-        ErrorCode.InvalidRequest,
-        `Message too large: ${frame.bytes} bytes, the limit is ${this.limits.maxMessageBytes}`
-      ))
-      return
-    }
-    if (frame.length * 3 > this.limits.maxMessageBytes && Buffer.byteLength(frame) > this.limits.maxMessageBytes) {
-      out.send(errorFrame(
-        readIdFromPrefix(frame.slice(0, 4096)),
-        ErrorCode.InvalidRequest,
-        `Message too large: ${Buffer.byteLength(frame)} bytes, the limit is ${this.limits.maxMessageBytes}`
-      ))
-      return
-    }
-    let message: unknown
-    try {
-      message = JSON.parse(frame)
-    } catch (error) {
-      if (error instanceof RangeError) {
-        out.send(errorFrame(readIdFromPrefix(frame.slice(0, 4096)), ErrorCode.InvalidRequest, `Invalid request: nesting is deeper than ${this.limits.maxDepth} levels`))
-      } else {
-        out.send(errorFrame(null, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`))
-      }
-      return
-    }
-    const violation = Limits.check(message, this.limits)
-    if (violation !== undefined) {
-      const id = isPlainObject(message) && isRequestId(message.id) ? message.id : null
-      out.send(errorFrame(id, ErrorCode.InvalidRequest, `Invalid request: ${violation}`))
-      return
-    }
-    if (Array.isArray(message)) return this.batch(message, out)
-    this.dispatch(message, out)
+    const decoded = Message.decodeFrame(frame, this.limits)
+    if (decoded === undefined) return
+    if (decoded._tag === "Batch") return this.batch(decoded.items, out)
+    this.dispatch(decoded, out)
   }
 
-  private batch(messages: Array<unknown>, out: Outbound): void {
+  private batch(items: ReadonlyArray<unknown>, out: Outbound): void {
     if (!allowsBatch(this.session.protocolVersion)) {
       out.send(errorFrame(null, ErrorCode.InvalidRequest, this.session.protocolVersion === undefined
         ? "Invalid request: batches are not allowed before initialization"
         : `Invalid request: protocol version ${this.session.protocolVersion} does not allow batches`))
       return
     }
-    if (messages.length === 0) {
+    if (items.length === 0) {
       out.send(errorFrame(null, ErrorCode.InvalidRequest, "Invalid request: empty batch"))
       return
     }
     const reply = new BatchReply(out)
-    for (const message of messages) {
-      if (isAnswered(message)) reply.expect()
-      this.dispatch(message, reply)
+    for (const item of items) {
+      if (Message.isAnswered(item)) reply.expect()
+      const message = Message.classify(item)
+      if (message !== undefined) this.dispatch(message, reply)
     }
     reply.seal()
   }
 
-  private dispatch(message: unknown, out: Outbound): void {
-    if (!isPlainObject(message)) {
-      out.send(errorFrame(null, ErrorCode.InvalidRequest, "Invalid request: a message must be a JSON object"))
-      return
+  private dispatch(message: Message.Message | ValidationError, out: Outbound): void {
+    switch (message._tag) {
+      case "Request":
+        return this.request_(message.id, message.method, message.params, out)
+      case "Notification":
+        return this.notification(message.method, message.params)
+      case "Response":
+        return this.response(message)
+      case "ValidationError":
+        out.send(errorFrame(message.id, message.code, message.message, message.issues === undefined ? undefined : { issues: message.issues }))
     }
-    const hasId = message.id !== undefined
-    const id = message.id
-    if (message.jsonrpc !== "2.0") {
-      out.send(errorFrame(isRequestId(id) ? id : null, ErrorCode.InvalidRequest, "Invalid request: \"jsonrpc\" must be \"2.0\""))
-      return
-    }
-    const method = message.method
-    if (typeof method === "string") {
-      const params = message.params
-      if (hasId) {
-        if (!isRequestId(id)) {
-          out.send(errorFrame(null, ErrorCode.InvalidRequest, "Invalid request: \"id\" must be a string or a number"))
-        } else if (method.startsWith("notifications/")) {
-          out.send(errorFrame(id, ErrorCode.InvalidRequest, `Invalid request: ${method} is a notification and must not carry an id`))
-        } else if (params !== undefined && !isPlainObject(params)) {
-          out.send(errorFrame(id, ErrorCode.InvalidParams, "Invalid params: \"params\" must be an object"))
-        } else {
-          this.request_(id, method, params ?? NO_PARAMS, out)
-        }
-      } else if (params === undefined || isPlainObject(params)) {
-        this.notification(method, params ?? NO_PARAMS)
-      }
-      return
-    }
-    if (method !== undefined) {
-      out.send(errorFrame(isRequestId(id) ? id : null, ErrorCode.InvalidRequest, "Invalid request: \"method\" must be a string"))
-      return
-    }
-    if (hasId && ("result" in message || "error" in message)) {
-      this.response(id, message)
-      return
-    }
-    out.send(errorFrame(isRequestId(id) ? id : null, ErrorCode.InvalidRequest, "Invalid request: neither a request, a notification nor a response"))
   }
 
   private request_(id: RequestId, method: string, params: Record<string, unknown>, out: Outbound): void {
@@ -362,12 +293,11 @@ export class Connection<R> {
     pending.onProgress(update)
   }
 
-  private response(id: unknown, message: Record<string, unknown>): void {
-    if (!isRequestId(id)) return
-    const pending = this.pending.get(id)
+  private response(message: Message.Response): void {
+    const pending = this.pending.get(message.id)
     if (pending === undefined) return
-    this.pending.delete(id)
-    if ("error" in message) {
+    this.pending.delete(message.id)
+    if (message.error !== undefined) {
       const error = isPlainObject(message.error) ? message.error : {}
       const code = typeof error.code === "number" ? error.code : ErrorCode.InternalError
       const text = typeof error.message === "string" ? error.message : "error without a message"
@@ -392,6 +322,29 @@ export class Connection<R> {
     method: string,
     params: Record<string, unknown> | undefined,
     options: OutgoingRequestOptions = {}
+  ): Effect.Effect<Record<string, unknown>, ProtocolError | RecoveryError> {
+    const once = this.requestOnce(out, method, params, options)
+    const retry = options.retry
+    if (retry === undefined) return once
+    let attempts = 0
+    return Effect.suspend(() => {
+      attempts++
+      return once
+    }).pipe(
+      Effect.retry({ schedule: retry, while: (error: ProtocolError) => error.reason === "Timeout" }),
+      Effect.catchAll((error): Effect.Effect<never, ProtocolError | RecoveryError> =>
+        error.reason === "Timeout"
+          ? Effect.fail(new RecoveryError({ message: `${method}: no response after ${attempts} attempts`, attempts, cause: error }))
+          : Effect.fail(error)
+      )
+    ) as Effect.Effect<Record<string, unknown>, ProtocolError | RecoveryError>
+  }
+
+  private requestOnce(
+    out: Outbound,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: OutgoingRequestOptions
   ): Effect.Effect<Record<string, unknown>, ProtocolError> {
     const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs
     return Effect.async<Record<string, unknown>, ProtocolError>((resume) => {

@@ -4,6 +4,10 @@
  */
 import type { JsonRpcErrorObject, RequestId } from "../../schema/jsonrpc.js"
 
+/** Whether `value` is a JSON object (not an array, not null). */
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
 /** Whether `id` is a valid JSON-RPC request id (string or finite number). */
 export const isRequestId = (id: unknown): id is RequestId =>
   typeof id === "string" || (typeof id === "number" && Number.isFinite(id))

@@ -1,0 +1,27 @@
+/**
+ * machine-context: the Machine Context Protocol for TypeScript on Effect, wire-compatible
+ * with the Model Context Protocol (MCP).
+ *
+ * Every module is exported as a namespace:
+ * ```ts
+ * import { McpServer, Tool, Stdio } from "machine-context"
+ * ```
+ * Property-test arbitraries of every message live in `machine-context/arbitrary`.
+ *
+ * @since 0.1.0
+ */
+export * as McpSchema from "./schema/index.js"
+export * as Protocol from "./protocol/Protocol.js"
+export * as Router from "./protocol/Router.js"
+export * as Message from "./protocol/Message.js"
+export * as Limits from "./protocol/Limits.js"
+export { RequestContext } from "./protocol/RequestContext.js"
+export type { OutgoingRequestOptions, Peer, RequestContextService } from "./protocol/RequestContext.js"
+export { Session } from "./protocol/Session.js"
+export type { PeerInfo } from "./protocol/Session.js"
+export { McpError, ProtocolError, RecoveryError, TransportError, ValidationError } from "./protocol/errors.js"
+export * as Transport from "./transport/Transport.js"
+export * as Stdio from "./transport/Stdio.js"
+export * as InMemory from "./transport/InMemory.js"
+export * as McpServer from "./server/McpServer.js"
+export * as Tool from "./server/Tool.js"
