@@ -1,6 +1,6 @@
 /**
  * The README's example: an MCP server over stdio with one tool.
- * Run: `npx tsx examples/stdio-server.ts` (or build it with esbuild).
+ * Typechecked with the project; bundle it with esbuild to run it.
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Schema } from "effect"
