@@ -15,7 +15,7 @@ import * as Demo from "./demo.js"
 
 const VERSION = "0.1.0"
 
-const USAGE = `mcx ${VERSION} — the machine-context server and client
+const USAGE = `mcx ${VERSION} — the machine-context server
 
 usage:
   mcx serve --stdio [--demo] [--tools N]   serve MCP over stdin/stdout
