@@ -28,7 +28,10 @@ interface Entry {
   readonly route: Route<any, any>
   readonly params: unknown
   readonly meta: Meta | undefined
+  /** Where the answer goes. */
   readonly out: Outbound
+  /** Where messages related to the request go (progress, notifications, requests to the peer). */
+  readonly related: Outbound
   readonly counted: boolean
   fiber: Fiber.RuntimeFiber<unknown, McpError> | undefined
   cancelled: boolean
@@ -46,7 +49,7 @@ class BatchReply implements Outbound {
   private readonly frames: Array<string> = []
   private expected = 0
   private sealed = false
-  constructor(private readonly out: Outbound) {}
+  constructor(readonly out: Outbound) {}
   expect(): void {
     this.expected++
   }
@@ -185,7 +188,8 @@ export class Connection<R> {
     }
     const meta = isPlainObject(params._meta) ? params._meta : undefined
     const immediate = route.priority === "immediate"
-    const entry: Entry = { id, route, params: decoded.right, meta, out, counted: !immediate, fiber: undefined, cancelled: false, done: false }
+    const related = out instanceof BatchReply ? out.out : out
+    const entry: Entry = { id, route, params: decoded.right, meta, out, related, counted: !immediate, fiber: undefined, cancelled: false, done: false }
     if (immediate || this.active < this.config.maxConcurrentRequests) {
       this.entries.set(id, entry)
       this.start(entry)
@@ -388,10 +392,10 @@ export class Connection<R> {
             const params: Record<string, unknown> = { progressToken, progress }
             if (total !== undefined) params.total = total
             if (message !== undefined) params.message = message
-            this.transport.send(notificationFrame("notifications/progress", params))
+            entry.related.send(notificationFrame("notifications/progress", params))
           }),
-      notify: (method, params) => Effect.sync(() => this.transport.send(notificationFrame(method, params))),
-      request: (method, params, options) => this.request(this.transport, method, params, options)
+      notify: (method, params) => Effect.sync(() => entry.related.send(notificationFrame(method, params))),
+      request: (method, params, options) => this.request(entry.related, method, params, options)
     }
   }
 
