@@ -57,10 +57,11 @@ export const config = (options: Options = {}): Config => ({
 export interface ConnectionHandle extends Peer {
   readonly session: Session
   /**
-   * Feeds one incoming frame to the engine. Answers go to `outbound` (by default the
-   * transport the connection was opened on).
+   * Feeds one incoming frame to the engine. Answers, and messages related to the requests in
+   * it, go to `outbound` (by default the transport the connection was opened on). Returns
+   * whether an answer will be sent (now or later): false for notifications and responses.
    */
-  readonly handle: (frame: Frame, outbound?: Outbound) => void
+  readonly handle: (frame: Frame, outbound?: Outbound) => boolean
   /** Requests being served or waiting for a slot. */
   readonly inFlight: () => number
   /**

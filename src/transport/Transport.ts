@@ -6,6 +6,7 @@
  */
 import type * as Effect from "effect/Effect"
 import type { TransportError } from "../protocol/errors.js"
+import type { RequestId } from "../schema/jsonrpc.js"
 
 /**
  * An incoming frame that was larger than the transport's limit. Its text is not kept, only
@@ -22,6 +23,12 @@ export type Frame = string | OversizedFrame
 /** Where outgoing frames go. `send` never blocks: transports buffer and apply backpressure. */
 export interface Outbound {
   readonly send: (frame: string) => void
+  /**
+   * Called once a request fed in with this outbound is settled: its answer was just sent, or it
+   * was cancelled and gets none. `id` is null for answers to unreadable requests and batches.
+   * A transport that answers each incoming message on its own stream (HTTP) ends it here.
+   */
+  readonly settled?: (id: RequestId | null) => void
 }
 
 /** A bidirectional, message-framed connection to one peer. */

@@ -303,4 +303,27 @@ describe("Protocol engine", () => {
       peer.send({ jsonrpc: "2.0", id: request.id, result: { roots: [] } })
       expect(yield* Fiber.join(answered)).toEqual({ roots: [] })
     }))
+
+  it.scopedLive("handle says whether an answer follows, and settles each answered request once", () =>
+    Effect.gen(function*() {
+      const { peer } = yield* setup()
+      yield* peer.initialize("2025-03-26")
+      const frames: Array<string> = []
+      const settled: Array<unknown> = []
+      const out = { send: (frame: string) => frames.push(frame), settled: (id: unknown) => settled.push(id) }
+      const handle = (message: unknown) => peer.connection.handle(JSON.stringify(message), out)
+      expect(handle({ jsonrpc: "2.0", method: "notifications/hello", params: { who: "x" } })).toBe(false)
+      expect(handle({ jsonrpc: "2.0", id: 99, result: {} })).toBe(false)
+      expect(peer.connection.handle("{oops", out)).toBe(true)
+      expect(handle({ jsonrpc: "2.0", id: 1, method: "echo", params: { text: "a" } })).toBe(true)
+      expect(handle({ jsonrpc: "2.0", id: 2, method: "slow", params: { ms: 5000, tag: "c" } })).toBe(true)
+      expect(handle([{ jsonrpc: "2.0", id: 3, method: "echo", params: { text: "b" } }, { jsonrpc: "2.0", method: "notifications/hello", params: { who: "y" } }])).toBe(true)
+      expect(handle([{ jsonrpc: "2.0", method: "notifications/hello", params: { who: "z" } }])).toBe(false)
+      yield* Effect.sleep(20)
+      handle({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 2 } })
+      yield* Effect.sleep(20)
+      expect(settled).toEqual([null, 1, null, 2])
+      expect(frames).toHaveLength(3)
+      expect(JSON.parse(frames[2]!)).toEqual([{ jsonrpc: "2.0", id: 3, result: { text: "b" } }])
+    }))
 })

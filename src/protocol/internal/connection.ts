@@ -44,6 +44,18 @@ interface Pending {
   readonly onProgress: OutgoingRequestOptions["onProgress"]
 }
 
+/** Sends the final answer to a request (or an error for an unreadable one) and says it is settled. */
+const answer = (out: Outbound, id: RequestId | null, frame: string): void => {
+  out.send(frame)
+  out.settled?.(id)
+}
+
+/** A request that ends without an answer (cancelled). */
+const abandon = (out: Outbound, id: RequestId): void => {
+  if (out instanceof BatchReply) out.drop()
+  else out.settled?.(id)
+}
+
 /** Collects the answers to one batch and sends them as one array once all are in. */
 class BatchReply implements Outbound {
   private readonly frames: Array<string> = []
@@ -66,9 +78,14 @@ class BatchReply implements Outbound {
     this.expected--
     this.flush()
   }
+  /** Whether the batch gets an answer (it has requests, or invalid members). */
+  get answered(): boolean {
+    return this.expected > 0
+  }
   private flush(): void {
-    if (this.sealed && this.frames.length === this.expected && this.frames.length > 0) {
-      this.out.send(`[${this.frames.join(",")}]`)
+    if (this.sealed && this.frames.length === this.expected && this.expected >= 0) {
+      if (this.frames.length > 0) this.out.send(`[${this.frames.join(",")}]`)
+      if (this.expected > 0) this.out.settled?.(null)
       this.frames.length = 0
       this.expected = -1
     }
@@ -125,24 +142,26 @@ export class Connection<R> {
     }).pipe(Effect.timeoutTo({ duration: this.config.drainTimeoutMs, onSuccess: () => undefined, onTimeout: () => undefined }))
   }
 
-  handle(frame: Frame, out: Outbound): void {
-    if (this.closed) return
+  /** Serves one frame; returns whether an answer will go to `out` (now or later). */
+  handle(frame: Frame, out: Outbound): boolean {
+    if (this.closed) return false
     const decoded = Message.decodeFrame(frame, this.limits)
-    if (decoded === undefined) return
+    if (decoded === undefined) return false
     if (decoded._tag === "Batch") return this.batch(decoded.items, out)
     this.dispatch(decoded, out)
+    return decoded._tag === "Request" || decoded._tag === "ValidationError"
   }
 
-  private batch(items: ReadonlyArray<unknown>, out: Outbound): void {
+  private batch(items: ReadonlyArray<unknown>, out: Outbound): boolean {
     if (!allowsBatch(this.session.protocolVersion)) {
-      out.send(errorFrame(null, ErrorCode.InvalidRequest, this.session.protocolVersion === undefined
+      answer(out, null, errorFrame(null, ErrorCode.InvalidRequest, this.session.protocolVersion === undefined
         ? "Invalid request: batches are not allowed before initialization"
         : `Invalid request: protocol version ${this.session.protocolVersion} does not allow batches`))
-      return
+      return true
     }
     if (items.length === 0) {
-      out.send(errorFrame(null, ErrorCode.InvalidRequest, "Invalid request: empty batch"))
-      return
+      answer(out, null, errorFrame(null, ErrorCode.InvalidRequest, "Invalid request: empty batch"))
+      return true
     }
     const reply = new BatchReply(out)
     for (const item of items) {
@@ -150,7 +169,9 @@ export class Connection<R> {
       const message = Message.classify(item)
       if (message !== undefined) this.dispatch(message, reply)
     }
+    const answered = reply.answered
     reply.seal()
+    return answered
   }
 
   private dispatch(message: Message.Message | ValidationError, out: Outbound): void {
@@ -162,28 +183,28 @@ export class Connection<R> {
       case "Response":
         return this.response(message)
       case "ValidationError":
-        out.send(errorFrame(message.id, message.code, message.message, message.issues === undefined ? undefined : { issues: message.issues }))
+        answer(out, message.id, errorFrame(message.id, message.code, message.message, message.issues === undefined ? undefined : { issues: message.issues }))
     }
   }
 
   private request_(id: RequestId, method: string, params: Record<string, unknown>, out: Outbound): void {
     const route = this.router.match(method)
     if (route === undefined || route.kind !== "request") {
-      out.send(errorFrame(id, ErrorCode.MethodNotFound, `Method not found: ${method}`))
+      answer(out, id, errorFrame(id, ErrorCode.MethodNotFound, `Method not found: ${method}`))
       return
     }
     if (this.role === "server" && this.session.protocolVersion === undefined && !route.beforeInitialize) {
-      out.send(errorFrame(id, ErrorCode.InvalidRequest, `Invalid request: the server is not initialized; send "initialize" before ${method}`))
+      answer(out, id, errorFrame(id, ErrorCode.InvalidRequest, `Invalid request: the server is not initialized; send "initialize" before ${method}`))
       return
     }
     if (this.entries.has(id)) {
-      out.send(errorFrame(id, ErrorCode.InvalidRequest, `Invalid request: request id ${JSON.stringify(id)} is already in use`))
+      answer(out, id, errorFrame(id, ErrorCode.InvalidRequest, `Invalid request: request id ${JSON.stringify(id)} is already in use`))
       return
     }
     const decoded = route.decode(params)
     if (decoded._tag === "Left") {
       const issues = formatIssues(decoded.left)
-      out.send(errorFrame(id, ErrorCode.InvalidParams, `Invalid params for ${method}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { issues }))
+      answer(out, id, errorFrame(id, ErrorCode.InvalidParams, `Invalid params for ${method}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { issues }))
       return
     }
     const meta = isPlainObject(params._meta) ? params._meta : undefined
@@ -197,7 +218,7 @@ export class Connection<R> {
       this.entries.set(id, entry)
       this.backlog.push(entry)
     } else {
-      out.send(errorFrame(id, -32000, "Server overloaded: too many requests in flight on this connection", {
+      answer(out, id, errorFrame(id, -32000, "Server overloaded: too many requests in flight on this connection", {
         retryAfterMs: 100,
         inFlight: this.active,
         queued: this.backlog.length - this.backlogHead
@@ -223,19 +244,19 @@ export class Connection<R> {
       this.startNext()
     }
     if (Exit.isSuccess(exit)) {
-      entry.out.send(resultFrame(entry.id, exit.value))
+      answer(entry.out, entry.id, resultFrame(entry.id, exit.value))
     } else if (entry.cancelled || Cause.isInterruptedOnly(exit.cause)) {
-      if (entry.out instanceof BatchReply) entry.out.drop()
+      abandon(entry.out, entry.id)
     } else {
       const failure = Cause.failureOption(exit.cause)
       if (Option.isSome(failure) && failure.value instanceof McpError) {
         const error = failure.value
-        entry.out.send(errorObjectFrame(entry.id, error.data === undefined
+        answer(entry.out, entry.id, errorObjectFrame(entry.id, error.data === undefined
           ? { code: error.code, message: error.message }
           : { code: error.code, message: error.message, data: error.data }))
       } else {
         this.logDefect(`Handler of ${entry.route.method} failed`, exit.cause)
-        entry.out.send(errorFrame(entry.id, ErrorCode.InternalError, "Internal error"))
+        answer(entry.out, entry.id, errorFrame(entry.id, ErrorCode.InternalError, "Internal error"))
       }
     }
     if (this.drained !== undefined && this.entries.size === 0) this.drained()
@@ -282,7 +303,7 @@ export class Connection<R> {
       entry.fiber.unsafeInterruptAsFork(FiberId.none)
     } else {
       this.entries.delete(id)
-      if (entry.out instanceof BatchReply) entry.out.drop()
+      abandon(entry.out, id)
     }
   }
 
