@@ -51,6 +51,11 @@ export interface RequestContextService extends Peer {
   readonly progress: (progress: number, total?: number, message?: string) => Effect.Effect<void>
   /** The connection's negotiated state. */
   readonly session: Session
+  /**
+   * Closes the stream the answer would travel on (Streamable HTTP's SSE polling); the answer is
+   * kept and delivered when the client resumes. Does nothing on other transports.
+   */
+  readonly closeStream: Effect.Effect<void>
 }
 
 /** The request being served. Provided by the protocol engine to every handler. */

@@ -29,6 +29,12 @@ export interface Outbound {
    * A transport that answers each incoming message on its own stream (HTTP) ends it here.
    */
   readonly settled?: (id: RequestId | null) => void
+  /**
+   * Ends the stream this outbound writes to before its requests are settled (SSE polling): what
+   * is sent afterwards is kept for the client to fetch when it resumes. Transports without
+   * per-request streams do not have it.
+   */
+  readonly closeStream?: () => void
 }
 
 /** A bidirectional, message-framed connection to one peer. */

@@ -416,6 +416,7 @@ export class Connection<R> {
             entry.related.send(notificationFrame("notifications/progress", params))
           }),
       notify: (method, params) => Effect.sync(() => entry.related.send(notificationFrame(method, params))),
+      closeStream: Effect.sync(() => entry.related.closeStream?.()),
       request: (method, params, options) => this.request(entry.related, method, params, options)
     }
   }
@@ -428,6 +429,7 @@ export class Connection<R> {
       progressToken: undefined,
       session: this.session,
       progress: () => Effect.void,
+      closeStream: Effect.void,
       notify: (m, p) => Effect.sync(() => this.transport.send(notificationFrame(m, p))),
       request: (m, p, options) => this.request(this.transport, m, p, options)
     }
