@@ -1,6 +1,8 @@
 /**
- * The MCP server: lifecycle (`initialize`, `ping`), tools (`tools/list`, `tools/call`) and
- * list-change notifications, served over any transport through the Protocol engine.
+ * The MCP server: lifecycle (`initialize`, `ping`), tools, resources and resource templates,
+ * prompts, completions and logging to the client, with list-change and resource-update
+ * notifications, served over any transport through the Protocol engine. Handlers reach the
+ * client through `ToolContext` (progress, logs, elicitation, sampling, roots).
  *
  * @example
  * ```ts
@@ -20,13 +22,22 @@ import { McpError, type TransportError } from "../protocol/errors.js"
 import * as Protocol from "../protocol/Protocol.js"
 import { RequestContext } from "../protocol/RequestContext.js"
 import * as Router from "../protocol/Router.js"
-import { CallToolRequestParams, InitializeRequestParams, ListToolsRequestParams } from "../schema/index.js"
-import type { CallToolResult, Implementation, InitializeResult, ListToolsResult, ServerCapabilities } from "../schema/index.js"
+import { InitializeRequestParams } from "../schema/lifecycle.js"
+import { SetLevelRequestParams } from "../schema/logging.js"
+import type { Implementation, InitializeResult, ServerCapabilities } from "../schema/index.js"
 import { isAtLeast, negotiate } from "../schema/versions.js"
 import type { Transport } from "../transport/Transport.js"
-import { RawJson } from "../protocol/internal/wire.js"
-import { formatIssues } from "../protocol/Router.js"
-import * as Tool from "./Tool.js"
+import * as Completions from "./internal/completion.js"
+import { Connections } from "./internal/connections.js"
+import { Prompts } from "./internal/prompts.js"
+import { Resources } from "./internal/resources.js"
+import { Tools } from "./internal/tools.js"
+import * as Logging from "./Logging.js"
+import type * as Prompt from "./Prompt.js"
+import type * as Resource from "./Resource.js"
+import type * as ResourceTemplate from "./ResourceTemplate.js"
+import type * as Tool from "./Tool.js"
+import * as ToolContext from "./ToolContext.js"
 
 /** What the server says about itself in `initialize`. */
 export interface Info extends Implementation {
@@ -35,12 +46,34 @@ export interface Info extends Implementation {
 }
 
 /** Options of the server. */
-export interface Options<Tools extends ReadonlyArray<Tool.Any> = ReadonlyArray<Tool.Any>> extends Protocol.Options {
+export interface Options<
+  Tools extends ReadonlyArray<Tool.Any> = ReadonlyArray<Tool.Any>,
+  Resources extends ReadonlyArray<Resource.Any> = ReadonlyArray<Resource.Any>,
+  Templates extends ReadonlyArray<ResourceTemplate.Any> = ReadonlyArray<ResourceTemplate.Any>,
+  Prompts extends ReadonlyArray<Prompt.Any> = ReadonlyArray<Prompt.Any>
+> extends Protocol.Options {
   /** Tools served from the start; more can be added at runtime. */
   readonly tools?: Tools
-  /** Items per page of `tools/list`; all in one page when not set. */
+  /** Resources listed by `resources/list`; more can be added at runtime. */
+  readonly resources?: Resources
+  /** Resource templates listed by `resources/templates/list`, matched by `resources/read` in order. */
+  readonly resourceTemplates?: Templates
+  /** Prompts served from the start; more can be added at runtime. */
+  readonly prompts?: Prompts
+  /** Items per page of every list method; all in one page when not set. */
   readonly pageSize?: number
+  /** The log threshold of a session until its client sends `logging/setLevel`. Default `"info"`. */
+  readonly logLevel?: Logging.Threshold
 }
+
+type Items<O, K extends string> = O extends { readonly [P in K]?: infer A } ? A extends ReadonlyArray<infer X> ? X : never : never
+
+/** The services that the handlers of `options` need beyond what the server provides. */
+export type Requirements<O> =
+  | Tool.Requirements<Items<O, "tools">>
+  | Resource.Requirements<Items<O, "resources">>
+  | ResourceTemplate.Requirements<Items<O, "resourceTemplates">>
+  | Prompt.Requirements<Items<O, "prompts">>
 
 /** The server as a service. */
 export interface Service {
@@ -53,6 +86,26 @@ export interface Service {
   readonly removeTool: (name: string) => Effect.Effect<boolean>
   /** The tools served now. */
   readonly tools: Effect.Effect<ReadonlyArray<Tool.Any>>
+  /** Adds (or replaces, by URI) a resource; clients get `notifications/resources/list_changed`. */
+  readonly addResource: (resource: Resource.Any) => Effect.Effect<void>
+  /** Removes a resource; clients get `notifications/resources/list_changed`. */
+  readonly removeResource: (uri: string) => Effect.Effect<boolean>
+  /** The resources served now. */
+  readonly resources: Effect.Effect<ReadonlyArray<Resource.Any>>
+  /** Adds (or replaces, by URI template) a template; clients get `notifications/resources/list_changed`. */
+  readonly addResourceTemplate: (template: ResourceTemplate.Any) => Effect.Effect<void>
+  /** Removes a template; clients get `notifications/resources/list_changed`. */
+  readonly removeResourceTemplate: (uriTemplate: string) => Effect.Effect<boolean>
+  /** The resource templates served now. */
+  readonly resourceTemplates: Effect.Effect<ReadonlyArray<ResourceTemplate.Any>>
+  /** Adds (or replaces) a prompt; clients get `notifications/prompts/list_changed`. */
+  readonly addPrompt: (prompt: Prompt.Any) => Effect.Effect<void>
+  /** Removes a prompt; clients get `notifications/prompts/list_changed`. */
+  readonly removePrompt: (name: string) => Effect.Effect<boolean>
+  /** The prompts served now. */
+  readonly prompts: Effect.Effect<ReadonlyArray<Prompt.Any>>
+  /** Sends `notifications/resources/updated { uri }` to the sessions subscribed to `uri`. */
+  readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
   /** Opens a connection over `transport`; it lives as long as the Scope. */
   readonly connect: (transport: Transport) => Effect.Effect<Protocol.ConnectionHandle, never, Scope.Scope>
   /** Serves one connection over `transport` until the peer closes it. */
@@ -62,41 +115,29 @@ export interface Service {
 /** The MCP server. */
 export class McpServer extends Context.Tag("machine-context/McpServer")<McpServer, Service>() {}
 
-const encodeCursor = (offset: number): string => Buffer.from(JSON.stringify({ o: offset })).toString("base64url")
-
-const decodeCursor = (cursor: string): number | undefined => {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))
-    const offset = typeof value === "object" && value !== null ? (value as { o?: unknown }).o : undefined
-    return typeof offset === "number" && Number.isInteger(offset) && offset >= 0 ? offset : undefined
-  } catch {
-    return undefined
-  }
+const capabilities: ServerCapabilities = {
+  tools: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  prompts: { listChanged: true },
+  logging: {}
 }
+// The `completions` capability exists since 2025-03-26 (the method itself since 2024-11-05).
+const capabilitiesWithCompletions: ServerCapabilities = { ...capabilities, completions: {} }
 
-/** Builds the server; needs the Protocol engine and the services its tools use. */
-export const make = <Tools extends ReadonlyArray<Tool.Any>>(
+/** Builds the server; needs the Protocol engine and the services its handlers use. */
+export const make = <O extends Options<any, any, any, any>>(
   info: Info,
-  options: Options<Tools> = {}
-): Effect.Effect<Service, never, Protocol.Protocol | Tool.Requirements<Tools[number]>> =>
+  options: O = {} as O
+): Effect.Effect<Service, never, Protocol.Protocol | Requirements<O>> =>
   Effect.gen(function*() {
     const protocol = yield* Protocol.Protocol
-    const context = yield* Effect.context<Tool.Requirements<Tools[number]>>()
-    const tools = new Map<string, Tool.Any>()
-    for (const tool of options.tools ?? []) tools.set(tool.name, tool)
-    const connections = new Set<Protocol.ConnectionHandle>()
-    let listCache: Map<number, RawJson> = new Map()
-
-    const toolsChanged = Effect.suspend(() => {
-      listCache = new Map()
-      return Effect.forEach(
-        [...connections].filter((c) => c.session.protocolVersion !== undefined),
-        (c) => c.notify("notifications/tools/list_changed"),
-        { discard: true }
-      )
-    })
-
-    const capabilities: ServerCapabilities = { tools: { listChanged: true } }
+    const levels = new Logging.Levels(options.logLevel ?? "info")
+    // Handlers run on each connection's runtime: give it the services they need, and ToolContext.
+    const context = Context.add(yield* Effect.context<Requirements<O>>(), ToolContext.ToolContext, ToolContext.make(levels))
+    const connections = new Connections()
+    const tools = new Tools(options.tools ?? [], options.pageSize, connections)
+    const resources = new Resources(options.resources ?? [], options.resourceTemplates ?? [], options.pageSize, connections)
+    const prompts = new Prompts(options.prompts ?? [], options.pageSize, connections)
 
     const initialize = Router.request("initialize", InitializeRequestParams, (params) =>
       Effect.flatMap(RequestContext, (request) => {
@@ -107,50 +148,12 @@ export const make = <Tools extends ReadonlyArray<Tool.Any>>(
         request.session.negotiated(version, params.clientInfo, params.capabilities as Record<string, unknown>)
         const result: InitializeResult = {
           protocolVersion: version,
-          capabilities,
+          capabilities: isAtLeast(version, "2025-03-26") ? capabilitiesWithCompletions : capabilities,
           serverInfo: serverInfo(info),
           ...(info.instructions === undefined ? {} : { instructions: info.instructions })
         }
         return Effect.succeed(result)
       }), { priority: "immediate", beforeInitialize: true })
-
-    const listTools = Router.request("tools/list", ListToolsRequestParams, (params) => {
-      let offset = 0
-      if (params.cursor !== undefined) {
-        const decoded = decodeCursor(params.cursor)
-        if (decoded === undefined) return Effect.fail(McpError.invalidParams("Invalid params for tools/list: unknown cursor"))
-        offset = decoded
-      }
-      const cached = listCache.get(offset)
-      if (cached !== undefined) return Effect.succeed(cached)
-      const all = [...tools.values()]
-      const end = options.pageSize === undefined ? all.length : Math.min(all.length, offset + options.pageSize)
-      const result: ListToolsResult = end < all.length
-        ? { tools: all.slice(offset, end).map((t) => t.wire()), nextCursor: encodeCursor(end) }
-        : { tools: all.slice(offset, end).map((t) => t.wire()) }
-      const raw = new RawJson(JSON.stringify(result))
-      listCache.set(offset, raw)
-      return Effect.succeed(raw)
-    })
-
-    const callTool = Router.request("tools/call", CallToolRequestParams, (params) =>
-      Effect.flatMap(RequestContext, (request): Effect.Effect<CallToolResult, McpError, any> => {
-        const tool = tools.get(params.name)
-        if (tool === undefined) {
-          return Effect.fail(McpError.invalidParams(`Unknown tool: ${params.name}`, { name: params.name }))
-        }
-        const input = tool.decodeInput(params.arguments ?? {})
-        if (input._tag === "Left") {
-          const issues = formatIssues(input.left)
-          const message = `Invalid arguments for tool ${tool.name}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`
-          // Since 2025-11-25 input errors are tool errors the model can see and correct.
-          const version = request.session.protocolVersion
-          return version !== undefined && isAtLeast(version, "2025-11-25")
-            ? Effect.succeed(Tool.errorResult(tool, message, { issues }))
-            : Effect.fail(McpError.invalidParams(message, { issues }))
-        }
-        return Tool.run(tool, input.right)
-      }))
 
     const router = new Router.Router<any>([
       initialize,
@@ -159,14 +162,23 @@ export const make = <Tools extends ReadonlyArray<Tool.Any>>(
         Effect.map(RequestContext, (request) => {
           request.session.initialized = true
         })),
-      listTools,
-      callTool
+      Router.request("logging/setLevel", SetLevelRequestParams, (params) =>
+        Effect.map(RequestContext, (request) => {
+          levels.set(request.session, params.level)
+          return {}
+        })),
+      ...tools.routes(),
+      ...resources.routes(),
+      ...prompts.routes(),
+      ...Completions.routes(prompts, resources)
     ])
 
     const connect = (transport: Transport) =>
       Effect.gen(function*() {
-        // Handlers run on the connection's runtime: give it the services the tools need.
-        const connection = yield* Effect.provide(protocol.connect(transport, router, "server"), context)
+        const connection = yield* protocol.connect(transport, router, "server").pipe(
+          Logging.withClientLogging(levels),
+          Effect.provide(context)
+        )
         connections.add(connection)
         yield* Effect.addFinalizer(() => Effect.sync(() => connections.delete(connection)))
         return connection
@@ -175,10 +187,19 @@ export const make = <Tools extends ReadonlyArray<Tool.Any>>(
     return McpServer.of({
       info,
       router,
-      addTool: (tool) => Effect.zipRight(Effect.sync(() => tools.set(tool.name, tool)), toolsChanged),
-      removeTool: (name) =>
-        Effect.suspend(() => tools.delete(name) ? Effect.as(toolsChanged, true) : Effect.succeed(false)),
-      tools: Effect.sync(() => [...tools.values()]),
+      addTool: (tool) => tools.add(tool),
+      removeTool: (name) => tools.remove(name),
+      tools: Effect.sync(() => tools.values()),
+      addResource: (resource) => resources.add(resource),
+      removeResource: (uri) => resources.remove(uri),
+      resources: Effect.sync(() => resources.resourceList()),
+      addResourceTemplate: (template) => resources.addTemplate(template),
+      removeResourceTemplate: (uriTemplate) => resources.removeTemplate(uriTemplate),
+      resourceTemplates: Effect.sync(() => resources.templateList()),
+      addPrompt: (prompt) => prompts.add(prompt),
+      removePrompt: (name) => prompts.remove(name),
+      prompts: Effect.sync(() => prompts.values()),
+      notifyResourceUpdated: (uri) => resources.updated(uri),
       connect,
       serve: (transport) => Effect.scoped(Effect.flatMap(connect(transport), (connection) => connection.run))
     })
@@ -190,10 +211,10 @@ const serverInfo = (info: Info): Implementation => {
 }
 
 /** The server as a layer, with its own Protocol engine configured from `options`. */
-export const layer = <const Tools extends ReadonlyArray<Tool.Any> = []>(
+export const layer = <const O extends Options<any, any, any, any> = {}>(
   info: Info,
-  options: Options<Tools> = {}
-): Layer.Layer<McpServer, never, Tool.Requirements<Tools[number]>> =>
+  options: O = {} as O
+): Layer.Layer<McpServer, never, Requirements<O>> =>
   Layer.effect(McpServer, make(info, options)).pipe(Layer.provide(Protocol.layer(options)))
 
 /** Serves one connection over `transport` until the peer closes it. */

@@ -23,6 +23,8 @@ import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
 import type { RequestContext } from "../protocol/RequestContext.js"
 import type { CallToolResult, ContentBlock, Tool as WireTool, ToolAnnotations } from "../schema/index.js"
+import * as Logging from "./Logging.js"
+import type { ToolContext } from "./ToolContext.js"
 
 /** What a handler without an `output` schema returns: text, content blocks, or a whole result. */
 export type Content = string | ReadonlyArray<ContentBlock> | CallToolResult
@@ -55,7 +57,7 @@ export interface Tool<I, O, E, R> extends Definition {
 export type Any = Tool<any, any, any, any>
 
 /** The services a tool's handler needs beyond what the server provides to every call. */
-export type Requirements<T> = T extends Tool<any, any, any, infer R> ? Exclude<R, RequestContext> : never
+export type Requirements<T> = T extends Tool<any, any, any, infer R> ? Exclude<R, RequestContext | ToolContext> : never
 
 /** A tool definition error: bad name, or schemas that are not JSON objects. */
 export class ToolDefinitionError extends Error {
@@ -224,7 +226,7 @@ export const run = <I, O, E, R>(tool: Tool<I, O, E, R>, input: I): Effect.Effect
         return Effect.succeed(errorResult(tool, describeFailure(error), encoded?._tag === "Right" ? encoded.right : undefined))
       }
       return Effect.as(
-        Effect.logError(`Tool ${tool.name} failed with a defect`, cause),
+        Logging.serverOnly(Effect.logError(`Tool ${tool.name} failed with a defect`, cause)),
         errorResult(tool, `Tool ${tool.name} failed unexpectedly`)
       )
     })

@@ -63,13 +63,25 @@ describe("McpServer", () => {
       const init = yield* peer.initialize("1999-01-01")
       expect(init.result).toEqual({
         protocolVersion: "2025-11-25",
-        capabilities: { tools: { listChanged: true } },
+        capabilities: {
+          tools: { listChanged: true },
+          resources: { subscribe: true, listChanged: true },
+          prompts: { listChanged: true },
+          logging: {},
+          completions: {}
+        },
         serverInfo: { name: "test", version: "1.0.0" },
         instructions: "be nice"
       })
       expect(peer.connection.session.protocolVersion).toBe("2025-11-25")
       const again = yield* peer.initialize("2025-06-18")
       expect(again.error.code).toBe(-32600)
+      // The `completions` capability appeared in 2025-03-26.
+      const old = yield* connect()
+      const oldInit = yield* old.peer.initialize("2024-11-05")
+      expect(oldInit.result.protocolVersion).toBe("2024-11-05")
+      expect(oldInit.result.capabilities.completions).toBeUndefined()
+      expect(oldInit.result.capabilities.logging).toEqual({})
     }))
 
   it.scopedLive("lists tools with JSON Schema 2020-12 objects, and calls them", () =>

@@ -1,0 +1,212 @@
+/**
+ * What a tool (or any handler of the server) can ask of the client while it runs: report
+ * progress, log, elicit input from the user (a form or a URL), sample the client's LLM, list
+ * the client's roots. The server provides it; a tool that uses it has `ToolContext` in its
+ * requirements, and `Tool.Requirements` leaves it out.
+ *
+ * Each method acts on the request being served (found through `RequestContext`), so one service
+ * serves every request. The interface is what a future input-required flow (2026-07-28) will
+ * implement too.
+ *
+ * @example
+ * ```ts
+ * const Greet = Tool.make("greet", { input: Schema.Struct({}) }, () =>
+ *   Effect.gen(function*() {
+ *     const context = yield* ToolContext.ToolContext
+ *     const answer = yield* context.elicit("Who are you?", Schema.Struct({ name: Schema.String }))
+ *     return answer.action === "accept" ? `Hello, ${answer.content.name}` : "Hello"
+ *   }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { ProtocolError, type RecoveryError } from "../protocol/errors.js"
+import { RequestContext, type RequestContextService } from "../protocol/RequestContext.js"
+import type { LoggingLevel } from "../schema/base.js"
+import { ElicitResult } from "../schema/elicitation.js"
+import { findMethod, isAvailable } from "../schema/methods.js"
+import { ListRootsResult, type Root } from "../schema/roots.js"
+import { type CreateMessageRequestParams, CreateMessageResult } from "../schema/sampling.js"
+import { isAtLeast, type ProtocolVersion } from "../schema/versions.js"
+import * as Elicitation from "./Elicitation.js"
+import * as Logging from "./Logging.js"
+
+/** The client did not declare the capability a request to it needs (or its version lacks the method). */
+export class CapabilityError extends Schema.TaggedError<CapabilityError>()("CapabilityError", {
+  /** The capability, as a path in the client's capabilities (`sampling`, `elicitation.url`…). */
+  capability: Schema.String,
+  method: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The user's answer to a form elicitation, its content decoded with the form's Schema. */
+export type ElicitAnswer<A> =
+  | { readonly action: "accept"; readonly content: A }
+  | { readonly action: "decline" }
+  | { readonly action: "cancel" }
+
+/** The user's answer to a URL elicitation (`accept`: the user agreed to open the URL). */
+export type UrlElicitAnswer = { readonly action: "accept" | "decline" | "cancel" }
+
+/** Options of a request to the client. */
+export interface RequestOptions {
+  /** Gives up (and cancels the request at the client) after this long; the engine's default otherwise. */
+  readonly timeoutMs?: number
+}
+
+/** Why a request to the client failed. */
+export type ClientRequestError = CapabilityError | ProtocolError | RecoveryError
+
+/** The service. */
+export interface Service {
+  /** Sends `notifications/progress`, when the caller asked for progress. */
+  readonly progress: (progress: number, total?: number, message?: string) => Effect.Effect<void>
+  /** Sends `notifications/message` when `level` passes the session's threshold. */
+  readonly log: (level: LoggingLevel, data: unknown, logger?: string) => Effect.Effect<void>
+  /**
+   * Asks the user to fill a form (`elicitation/create`, form mode); `schema` is a flat struct
+   * of primitives (see `Elicitation`). An accepted answer that does not decode fails with
+   * `ProtocolError { reason: "InvalidResponse" }`.
+   */
+  readonly elicit: <A, I>(
+    message: string,
+    schema: Schema.Schema<A, I, never>,
+    options?: RequestOptions
+  ) => Effect.Effect<ElicitAnswer<A>, ClientRequestError>
+  /** Asks the user to complete an interaction at `url` (URL mode, 2025-11-25). */
+  readonly elicitUrl: (
+    message: string,
+    url: string,
+    elicitationId: string,
+    options?: RequestOptions
+  ) => Effect.Effect<UrlElicitAnswer, ClientRequestError>
+  /** Tells the client that the URL elicitation `elicitationId` is complete (2025-11-25). */
+  readonly elicitationComplete: (elicitationId: string) => Effect.Effect<void, CapabilityError>
+  /** Samples the client's LLM (`sampling/createMessage`; `tools` need `sampling.tools`, 2025-11-25). */
+  readonly sample: (
+    params: CreateMessageRequestParams,
+    options?: RequestOptions
+  ) => Effect.Effect<CreateMessageResult, ClientRequestError>
+  /** The client's roots (`roots/list`). */
+  readonly listRoots: (options?: RequestOptions) => Effect.Effect<ReadonlyArray<Root>, ClientRequestError>
+}
+
+/** The requests' context of a tool: progress, logging, elicitation, sampling, roots. */
+export class ToolContext extends Context.Tag("machine-context/ToolContext")<ToolContext, Service>() {}
+
+const capabilityAt = (capabilities: Record<string, unknown>, path: string): boolean => {
+  let node: unknown = capabilities
+  for (const key of path.split(".")) {
+    if (typeof node !== "object" || node === null || !(key in node)) return false
+    node = (node as Record<string, unknown>)[key]
+  }
+  return typeof node === "object" && node !== null
+}
+
+/**
+ * Fails unless the session's version has `method` (and is at least `since`) and the client
+ * declared `capability`.
+ */
+const requireCapability = (
+  request: RequestContextService,
+  method: string,
+  capability: string,
+  since?: ProtocolVersion
+): Effect.Effect<void, CapabilityError> => {
+  const version = request.session.protocolVersion
+  const spec = findMethod("server", method.startsWith("notifications/") ? "notification" : "request", method)
+  if (version === undefined || spec === undefined || !isAvailable(spec, version) || (since !== undefined && !isAtLeast(version, since))) {
+    return Effect.fail(new CapabilityError({ capability, method, message: `${capability} (${method}) is not available in protocol version ${version ?? "(none)"}` }))
+  }
+  const capabilities = request.session.peerCapabilities
+  // `elicitation: {}` means form mode (2025-06-18 has no modes); `{ url: {} }` alone does not.
+  const declared = capability === "elicitation.form"
+    ? capabilityAt(capabilities, "elicitation.form") ||
+      (capabilityAt(capabilities, "elicitation") && !capabilityAt(capabilities, "elicitation.url"))
+    : capabilityAt(capabilities, capability)
+  if (!declared) {
+    return Effect.fail(new CapabilityError({ capability, method, message: `The client did not declare the ${capability} capability needed by ${method}` }))
+  }
+  return Effect.void
+}
+
+const decodeWith = <A, I>(schema: Schema.Schema<A, I, never>, method: string) => {
+  const decode = ParseResult.decodeUnknownEither(schema, { errors: "all" })
+  return (value: unknown): Effect.Effect<A, ProtocolError> => {
+    const decoded = decode(value)
+    return Either.isRight(decoded)
+      ? Effect.succeed(decoded.right)
+      : Effect.fail(new ProtocolError({
+        reason: "InvalidResponse",
+        method,
+        message: `The client's answer to ${method} is invalid: ${ParseResult.TreeFormatter.formatIssueSync(decoded.left)}`
+      }))
+  }
+}
+
+const decodeElicitResult = decodeWith(ElicitResult, "elicitation/create")
+const decodeCreateMessageResult = decodeWith(CreateMessageResult, "sampling/createMessage")
+const decodeListRootsResult = decodeWith(ListRootsResult, "roots/list")
+
+const timeout = (options: RequestOptions | undefined) => options?.timeoutMs === undefined ? undefined : { timeoutMs: options.timeoutMs }
+
+/**
+ * The service over the protocol engine's requests to the client (2024-11-05 to 2025-11-25).
+ * `levels` holds each session's logging threshold.
+ */
+export const make = (levels: Logging.Levels): Service => {
+  // The server gives ToolContext only to handlers, and every handler has its RequestContext.
+  const withRequest = <A, E>(f: (request: RequestContextService) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    Effect.flatMap(RequestContext, f) as Effect.Effect<A, E>
+  return {
+    progress: (progress, total, message) => withRequest((request) => request.progress(progress, total, message)),
+    log: (level, data, logger) => withRequest((request) => Logging.send(levels, request, level, data, logger)),
+    elicit: (message, schema, options) =>
+      withRequest((request) =>
+        Effect.gen(function*() {
+          yield* requireCapability(request, "elicitation/create", "elicitation.form")
+          const requestedSchema = Elicitation.requestedSchemaOf(schema)
+          const result = yield* request.request("elicitation/create", { message, requestedSchema }, timeout(options))
+          const answer = yield* decodeElicitResult(result)
+          if (answer.action !== "accept") return { action: answer.action }
+          const content = yield* decodeWith(schema, "elicitation/create")(answer.content ?? {})
+          return { action: "accept" as const, content }
+        })),
+    elicitUrl: (message, url, elicitationId, options) =>
+      withRequest((request) =>
+        Effect.gen(function*() {
+          yield* requireCapability(request, "elicitation/create", "elicitation.url", "2025-11-25")
+          const result = yield* request.request("elicitation/create", { mode: "url", message, url, elicitationId }, timeout(options))
+          const answer = yield* decodeElicitResult(result)
+          return { action: answer.action }
+        })),
+    elicitationComplete: (elicitationId) =>
+      withRequest((request) =>
+        Effect.zipRight(
+          requireCapability(request, "notifications/elicitation/complete", "elicitation.url", "2025-11-25"),
+          request.notify("notifications/elicitation/complete", { elicitationId })
+        )),
+    sample: (params, options) =>
+      withRequest((request) =>
+        Effect.gen(function*() {
+          yield* requireCapability(request, "sampling/createMessage", "sampling")
+          if (params.tools !== undefined || params.toolChoice !== undefined) {
+            yield* requireCapability(request, "sampling/createMessage", "sampling.tools", "2025-11-25")
+          }
+          const result = yield* request.request("sampling/createMessage", params as Record<string, unknown>, timeout(options))
+          return yield* decodeCreateMessageResult(result)
+        })),
+    listRoots: (options) =>
+      withRequest((request) =>
+        Effect.gen(function*() {
+          yield* requireCapability(request, "roots/list", "roots")
+          const result = yield* request.request("roots/list", undefined, timeout(options))
+          return (yield* decodeListRootsResult(result)).roots
+        }))
+  }
+}

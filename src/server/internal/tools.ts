@@ -1,0 +1,61 @@
+/**
+ * The tools feature: `tools/list` (paged, each page serialized once), `tools/call`, and
+ * `notifications/tools/list_changed` when tools are added or removed.
+ */
+import * as Effect from "effect/Effect"
+import { McpError } from "../../protocol/errors.js"
+import { RequestContext } from "../../protocol/RequestContext.js"
+import * as Router from "../../protocol/Router.js"
+import { CallToolRequestParams, ListToolsRequestParams } from "../../schema/tools.js"
+import type { CallToolResult } from "../../schema/tools.js"
+import { isAtLeast } from "../../schema/versions.js"
+import * as Tool from "../Tool.js"
+import type { Connections } from "./connections.js"
+import { Listing } from "./listing.js"
+
+export class Tools {
+  private readonly listing: Listing<Tool.Any>
+
+  constructor(tools: ReadonlyArray<Tool.Any>, pageSize: number | undefined, private readonly connections: Connections) {
+    this.listing = new Listing("tools/list", "tools", (tool) => tool.wire(), pageSize)
+    for (const tool of tools) this.listing.set(tool.name, tool)
+  }
+
+  private readonly changed = Effect.suspend(() => this.connections.notify("notifications/tools/list_changed"))
+
+  add(tool: Tool.Any): Effect.Effect<void> {
+    return Effect.zipRight(Effect.sync(() => this.listing.set(tool.name, tool)), this.changed)
+  }
+
+  remove(name: string): Effect.Effect<boolean> {
+    return Effect.suspend(() => this.listing.delete(name) ? Effect.as(this.changed, true) : Effect.succeed(false))
+  }
+
+  values(): ReadonlyArray<Tool.Any> {
+    return this.listing.values()
+  }
+
+  routes(): ReadonlyArray<Router.Route<any, any>> {
+    return [
+      Router.request("tools/list", ListToolsRequestParams, (params) => this.listing.page(params.cursor)),
+      Router.request("tools/call", CallToolRequestParams, (params) =>
+        Effect.flatMap(RequestContext, (request): Effect.Effect<CallToolResult, McpError, any> => {
+          const tool = this.listing.get(params.name)
+          if (tool === undefined) {
+            return Effect.fail(McpError.invalidParams(`Unknown tool: ${params.name}`, { name: params.name }))
+          }
+          const input = tool.decodeInput(params.arguments ?? {})
+          if (input._tag === "Left") {
+            const issues = Router.formatIssues(input.left)
+            const message = `Invalid arguments for tool ${tool.name}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`
+            // Since 2025-11-25 input errors are tool errors the model can see and correct.
+            const version = request.session.protocolVersion
+            return version !== undefined && isAtLeast(version, "2025-11-25")
+              ? Effect.succeed(Tool.errorResult(tool, message, { issues }))
+              : Effect.fail(McpError.invalidParams(message, { issues }))
+          }
+          return Tool.run(tool, input.right)
+        }))
+    ]
+  }
+}
