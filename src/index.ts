@@ -23,5 +23,7 @@ export { McpError, ProtocolError, RecoveryError, TransportError, ValidationError
 export * as Transport from "./transport/Transport.js"
 export * as Stdio from "./transport/Stdio.js"
 export * as InMemory from "./transport/InMemory.js"
+export * as StreamableHttp from "./transport/StreamableHttp.js"
+export * as EventStore from "./transport/http/EventStore.js"
 export * as McpServer from "./server/McpServer.js"
 export * as Tool from "./server/Tool.js"

@@ -1,0 +1,112 @@
+/**
+ * Reading a POST body (bounded) and the little the endpoint must know of it before the protocol
+ * engine sees it: whether it holds requests, whether it is `initialize`, whether its answers may
+ * be sent as plain JSON, and whether it belongs to the stateless era.
+ */
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Effect from "effect/Effect"
+
+/** Why a body could not be read. */
+export type ReadFailure = "TooLarge" | "Aborted"
+
+/** Reads the whole body as UTF-8 text, refusing bodies over `maxBytes` without buffering them. */
+export const read = (request: HttpServerRequest.HttpServerRequest, maxBytes: number): Effect.Effect<string, ReadFailure> =>
+  Effect.async<string, ReadFailure>((resume) => {
+    const incoming = NodeHttpServerRequest.toIncomingMessage(request)
+    const declared = incoming.headers["content-length"]
+    if (declared !== undefined && Number(declared) > maxBytes) {
+      resume(Effect.fail("TooLarge"))
+      return
+    }
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > maxBytes) {
+        cleanup()
+        resume(Effect.fail("TooLarge"))
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = () => {
+      cleanup()
+      resume(Effect.succeed(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8")))
+    }
+    const onError = () => {
+      cleanup()
+      resume(Effect.fail("Aborted"))
+    }
+    const cleanup = () => {
+      incoming.off("data", onData)
+      incoming.off("end", onEnd)
+      incoming.off("error", onError)
+    }
+    incoming.on("data", onData)
+    incoming.once("end", onEnd)
+    incoming.once("error", onError)
+    return Effect.sync(cleanup)
+  })
+
+/** Methods whose answers may go out as plain JSON when nothing else was sent for them. */
+const quickMethods = new Set([
+  "initialize",
+  "ping",
+  "tools/list",
+  "resources/list",
+  "resources/templates/list",
+  "prompts/list",
+  "logging/setLevel"
+])
+
+/** The `_meta` key by which a 2026-07-28 request says its version (no session, no initialize). */
+export const StatelessVersionKey = "io.modelcontextprotocol/protocolVersion"
+
+/** What the endpoint reads of a parsed body. */
+export interface Shape {
+  /** Requests in the body (members of a batch included). */
+  readonly requests: number
+  /** The body is a single `initialize` request. */
+  readonly initialize: boolean
+  /** Every request in it may be answered as `application/json`. */
+  readonly quick: boolean
+  /** The protocol version a stateless-era request carries in its `_meta`, if any. */
+  readonly statelessVersion: string | undefined
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const isRequest = (message: unknown): message is Record<string, unknown> =>
+  isObject(message) && typeof message.method === "string" && message.id !== undefined && message.id !== null
+
+/** Reads the shape of a parsed body; `undefined` when the text is not JSON. */
+export const shape = (text: string): Shape | undefined => {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (Array.isArray(value)) {
+    let requests = 0
+    let quick = true
+    for (const item of value) {
+      if (!isRequest(item)) continue
+      requests++
+      if (!quickMethods.has(item.method as string)) quick = false
+    }
+    return { requests, initialize: false, quick, statelessVersion: undefined }
+  }
+  if (!isRequest(value)) return { requests: 0, initialize: false, quick: true, statelessVersion: undefined }
+  const params = value.params
+  const meta = isObject(params) && isObject(params._meta) ? params._meta : undefined
+  const stateless = meta?.[StatelessVersionKey]
+  return {
+    requests: 1,
+    initialize: value.method === "initialize",
+    quick: quickMethods.has(value.method as string),
+    statelessVersion: typeof stateless === "string" ? stateless : undefined
+  }
+}
