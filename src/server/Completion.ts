@@ -28,10 +28,13 @@ export interface Context {
 export type Completer<R = never> = (value: string, context: Context) => Effect.Effect<ReadonlyArray<string>, never, R>
 
 /** Completers by argument (or parameter) name. */
-export type Completers<Names extends PropertyKey = string> = { readonly [K in Names]?: Completer<any> }
+export type Completers = { readonly [name: string]: Completer<any> | undefined }
 
-/** The services the completers of `C` need. */
-export type Requirements<C> = { [K in keyof C]-?: C[K] extends Completer<infer R> | undefined ? R : never }[keyof C]
+/**
+ * The `complete` option of a prompt (arguments `I`) or template (parameters `I`): a completer
+ * per name, `C` mapping each name to the services its completer needs.
+ */
+export type Option<I, C> = { readonly [K in keyof C]: K extends keyof I ? Completer<C[K]> : never }
 
 /** The most values one answer carries (the specification's limit). */
 export const maxValues = 100

@@ -29,6 +29,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import { ElicitationRequestedSchema } from "../schema/elicitation.js"
+import { fieldType, isBuiltIn } from "./internal/annotations.js"
 
 /** A schema that cannot be an elicitation form (nested objects, non-primitive fields). */
 export class ElicitationSchemaError extends Schema.TaggedError<ElicitationSchemaError>()("ElicitationSchemaError", {
@@ -39,9 +40,6 @@ const KEPT = new Set([
   "type", "title", "description", "minLength", "maxLength", "format", "default", "minimum", "maximum",
   "enum", "enumNames", "oneOf", "items", "minItems", "maxItems"
 ])
-
-// Effect names its refinements (`int`, `minLength(3)`); such a name is not a field title.
-const GENERATED_TITLE = /^[a-z][A-Za-z0-9]*(\(.*\))?$/
 
 type Json = Record<string, unknown>
 
@@ -75,7 +73,7 @@ const field = (name: string, schema: Json, definitions: Record<string, unknown>,
     const itemOptions = titledOptions(out.items as Json)
     out.items = itemOptions !== undefined ? { anyOf: itemOptions } : { type: "string", enum: (out.items as Json).enum }
   }
-  if (typeof out.title === "string" && ast !== undefined && AST.isRefinement(ast) && GENERATED_TITLE.test(out.title)) {
+  if (typeof out.title === "string" && ast !== undefined && isBuiltIn(ast, AST.getTitleAnnotation, out.title)) {
     delete out.title
   }
   if (out.type === undefined) {
@@ -105,10 +103,7 @@ export const requestedSchemaOf = (schema: Schema.Schema<any, any, never>): Elici
   const properties: Json = {}
   for (const [name, property] of Object.entries(json.properties as Record<string, Json>)) {
     const signature = signatures.find((s) => s.name === name)
-    const type = signature === undefined ? undefined : AST.isUnion(signature.type) && signature.isOptional
-      ? signature.type.types.find((t) => !AST.isUndefinedKeyword(t))
-      : signature.type
-    properties[name] = field(name, property, definitions, type)
+    properties[name] = field(name, property, definitions, signature === undefined ? undefined : fieldType(signature))
   }
   const requested = { type: "object", properties, required: Array.isArray(json.required) ? json.required : [] }
   const decoded = decodeRequested(requested)

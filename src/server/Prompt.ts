@@ -19,7 +19,6 @@
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
@@ -27,6 +26,7 @@ import type { RequestContext } from "../protocol/RequestContext.js"
 import type { Icon } from "../schema/base.js"
 import type { GetPromptResult, Prompt as WirePrompt, PromptArgument, PromptMessage } from "../schema/prompts.js"
 import * as Completion from "./Completion.js"
+import { fieldAnnotation } from "./internal/annotations.js"
 import type { ToolContext } from "./ToolContext.js"
 
 /** A prompt that cannot be served: bad arguments schema or unknown completer names. */
@@ -54,7 +54,7 @@ export interface Options<A, I, C> {
   /** The arguments: a struct of string fields (decoded to anything). No arguments when absent. */
   readonly args?: Schema.Schema<A, I, never>
   /** Completers of the arguments, by name. */
-  readonly complete?: C
+  readonly complete?: Completion.Option<I, C>
 }
 
 /** A prompt: metadata, arguments and handler. */
@@ -76,15 +76,6 @@ export type Any = Prompt<any, any, any>
 /** The services a prompt's handler and completers need beyond what the server provides. */
 export type Requirements<T> = T extends Prompt<any, any, infer R> ? Exclude<R, RequestContext | ToolContext> : never
 
-const annotation = (signature: AST.PropertySignature, get: (annotated: AST.Annotated) => Option.Option<string>): string | undefined => {
-  const own = get(signature)
-  if (Option.isSome(own)) return own.value
-  const type = signature.isOptional && AST.isUnion(signature.type)
-    ? signature.type.types.find((t) => !AST.isUndefinedKeyword(t)) ?? signature.type
-    : signature.type
-  return Option.getOrUndefined(get(type))
-}
-
 const argumentsOf = (name: string, schema: Schema.Schema<any, any, never>): ReadonlyArray<PromptArgument> => {
   let ast = schema.ast
   // Defaults (`optionalWith`) make a transformation: its encoded side lists what the client sends.
@@ -98,8 +89,8 @@ const argumentsOf = (name: string, schema: Schema.Schema<any, any, never>): Read
       name: signature.name,
       required: !signature.isOptional
     }
-    const title = annotation(signature, AST.getTitleAnnotation)
-    const description = annotation(signature, AST.getDescriptionAnnotation)
+    const title = fieldAnnotation(signature, AST.getTitleAnnotation)
+    const description = fieldAnnotation(signature, AST.getDescriptionAnnotation)
     if (title !== undefined) argument.title = title
     if (description !== undefined) argument.description = description
     return argument
@@ -117,11 +108,11 @@ export const make = <
   I extends Readonly<Record<string, string | undefined>> = {},
   E = never,
   R = never,
-  const C extends Completion.Completers<keyof I> = {}
+  C = {}
 >(
   options: Options<A, I, C>,
   handler: (args: A) => Effect.Effect<Result, E, R>
-): Prompt<A, E, R | Completion.Requirements<C>> => {
+): Prompt<A, E, R | C[keyof C]> => {
   const args = (options.args ?? NoArguments) as Schema.Schema<A, I, never>
   const listed = argumentsOf(options.name, args)
   const unknown = Completion.unknownNames(options.complete as Completion.Completers | undefined, listed.map((a) => a.name))

@@ -48,7 +48,7 @@ export interface Options<P, I, C> {
   /** The template's variables, decoded from their string values (optional ones may be absent). */
   readonly params: Schema.Schema<P, I, never>
   /** Completers of the parameters, by name. */
-  readonly complete?: C
+  readonly complete?: Completion.Option<I, C>
 }
 
 /** A resource template: metadata, matcher, decoder and read. */
@@ -91,11 +91,11 @@ export const make = <
   I extends Readonly<Record<string, string | undefined>>,
   E = never,
   R = never,
-  const C extends Completion.Completers<keyof I> = {}
+  C = {}
 >(
   options: Options<P, I, C>,
   read: (params: P, uri: string) => Effect.Effect<Contents, E, R>
-): ResourceTemplate<P, E, R | Completion.Requirements<C>> => {
+): ResourceTemplate<P, E, R | C[keyof C]> => {
   const { uriTemplate } = options
   let template: UriTemplate.UriTemplate
   try {

@@ -20,7 +20,7 @@ import * as JSONSchema from "effect/JSONSchema"
 import * as Option from "effect/Option"
 import * as AST from "effect/SchemaAST"
 import * as ParseResult from "effect/ParseResult"
-import type * as Schema from "effect/Schema"
+import * as Schema from "effect/Schema"
 import type { RequestContext } from "../protocol/RequestContext.js"
 import type { CallToolResult, ContentBlock, Tool as WireTool, ToolAnnotations } from "../schema/index.js"
 import * as Logging from "./Logging.js"
@@ -60,9 +60,9 @@ export type Any = Tool<any, any, any, any>
 export type Requirements<T> = T extends Tool<any, any, any, infer R> ? Exclude<R, RequestContext | ToolContext> : never
 
 /** A tool definition error: bad name, or schemas that are not JSON objects. */
-export class ToolDefinitionError extends Error {
-  override readonly name = "ToolDefinitionError"
-}
+export class ToolDefinitionError extends Schema.TaggedError<ToolDefinitionError>()("ToolDefinitionError", {
+  message: Schema.String
+}) {}
 
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/
 
@@ -70,6 +70,11 @@ interface CommonOptions<I, II> {
   readonly title?: string
   readonly description?: string
   readonly input: Schema.Schema<I, II, never>
+  /**
+   * The `inputSchema` listed for the tool, verbatim, when the one derived from `input` is not
+   * the one wanted (hand-written `$defs`, `additionalProperties`…). `input` still validates calls.
+   */
+  readonly inputJsonSchema?: Record<string, unknown>
   readonly annotations?: ToolAnnotations
   readonly _meta?: Record<string, unknown>
 }
@@ -105,7 +110,7 @@ export const jsonSchemaOf = (name: string, which: string, schema: Schema.Schema<
     topLevelReferenceStrategy: "skip"
   }) as unknown as Record<string, unknown>
   if (json.type !== "object") {
-    throw new ToolDefinitionError(`Tool ${name}: the ${which} schema must describe a JSON object (got ${JSON.stringify(json.type ?? json)})`)
+    throw new ToolDefinitionError({ message: `Tool ${name}: the ${which} schema must describe a JSON object (got ${JSON.stringify(json.type ?? json)})` })
   }
   const result: Record<string, unknown> = { $schema: "https://json-schema.org/draft/2020-12/schema", ...json }
   if (Object.keys(definitions).length > 0) result.$defs = definitions
@@ -130,9 +135,12 @@ export function make(
   handler: (input: any) => Effect.Effect<any, any, any>
 ): Any {
   if (!NAME.test(name)) {
-    throw new ToolDefinitionError(`Tool name ${JSON.stringify(name)} must be 1-128 characters of A-Z a-z 0-9 _ - .`)
+    throw new ToolDefinitionError({ message: `Tool name ${JSON.stringify(name)} must be 1-128 characters of A-Z a-z 0-9 _ - .` })
   }
   const output = "output" in options ? options.output : undefined
+  if (options.inputJsonSchema !== undefined && options.inputJsonSchema.type !== "object") {
+    throw new ToolDefinitionError({ message: `Tool ${name}: inputJsonSchema must describe a JSON object (type "object")` })
+  }
   let wire: WireTool | undefined
   const tool: Any = {
     name,
@@ -151,7 +159,7 @@ export function make(
         const definition: Record<string, unknown> = { name }
         if (options.title !== undefined) definition.title = options.title
         if (options.description !== undefined) definition.description = options.description
-        definition.inputSchema = jsonSchemaOf(name, "input", options.input)
+        definition.inputSchema = options.inputJsonSchema ?? jsonSchemaOf(name, "input", options.input)
         if (output !== undefined) definition.outputSchema = jsonSchemaOf(name, "output", output)
         if (options.annotations !== undefined) definition.annotations = options.annotations
         if (options._meta !== undefined) definition._meta = options._meta
@@ -211,7 +219,7 @@ export const run = <I, O, E, R>(tool: Tool<I, O, E, R>, input: I): Effect.Effect
       if (tool.output === undefined) return contentResult(value as Content)
       const encoded = ParseResult.encodeUnknownEither(tool.output)(value)
       if (encoded._tag === "Left") {
-        throw new ToolDefinitionError(`Tool ${tool.name} returned output that does not match its output schema: ${ParseResult.TreeFormatter.formatIssueSync(encoded.left)}`)
+        throw new ToolDefinitionError({ message: `Tool ${tool.name} returned output that does not match its output schema: ${ParseResult.TreeFormatter.formatIssueSync(encoded.left)}` })
       }
       const structured = encoded.right as Record<string, unknown>
       const rendered = tool.render === undefined ? JSON.stringify(structured) : tool.render(value)
