@@ -4,13 +4,16 @@
  * @since 0.1.0
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as HttpServer from "@effect/platform/HttpServer"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { parseArgs } from "node:util"
 import * as McpServer from "../server/McpServer.js"
 import type { RequestContext } from "../protocol/RequestContext.js"
 import type * as Tool from "../server/Tool.js"
 import * as Stdio from "../transport/Stdio.js"
+import * as StreamableHttp from "../transport/StreamableHttp.js"
 import * as Demo from "./demo.js"
 
 const VERSION = "0.1.0"
@@ -18,45 +21,68 @@ const VERSION = "0.1.0"
 const USAGE = `mcx ${VERSION} — the machine-context server
 
 usage:
-  mcx serve --stdio [--demo] [--tools N]   serve MCP over stdin/stdout
+  mcx serve [--host H] [--port P] [--demo] [--tools N]   serve MCP over Streamable HTTP
+  mcx serve --stdio [--demo] [--tools N]                 serve MCP over stdin/stdout
   mcx --help | --version
 
 options of serve:
-  --stdio       newline-delimited JSON-RPC on stdin/stdout (logs go to stderr)
+  --host H      address to listen on (default 127.0.0.1; Host/Origin are checked on loopback)
+  --port P      port to listen on (default 3000; 0 picks a free one); the endpoint is /mcp
+  --stdio       newline-delimited JSON-RPC on stdin/stdout instead of HTTP (logs go to stderr)
   --demo        add the demonstration tools: echo, add, sleep, fail
   --tools N     add N dummy tools (dummy_0000…), for measuring tools/list
+
+SIGINT or SIGTERM stops the server: calls in flight finish (up to 5 s), sessions close, exit 0.
 `
 
 class UsageError extends Error {}
 
-const serve = (args: ReadonlyArray<string>) => {
+const serve = (args: ReadonlyArray<string>): Effect.Effect<void, unknown> => {
   const { values } = parseArgs({
     args: [...args],
     options: {
       stdio: { type: "boolean", default: false },
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "3000" },
       demo: { type: "boolean", default: false },
       tools: { type: "string" }
     },
     strict: true
   })
-  if (!values.stdio) throw new UsageError("mcx serve: only --stdio is available in this version")
   const extra = values.tools === undefined ? 0 : Number(values.tools)
   if (!Number.isInteger(extra) || extra < 0 || extra > 100_000) throw new UsageError("mcx serve: --tools takes a whole number from 0 to 100000")
+  const port = Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError("mcx serve: --port takes a port number from 0 to 65535")
   const tools: Array<Tool.Tool<any, any, any, RequestContext>> = [...(values.demo ? Demo.tools : []), ...Demo.dummies(extra)]
   const server = McpServer.layer({ name: "mcx", version: VERSION }, { tools })
-  return Effect.gen(function*() {
-    yield* Effect.sync(() =>
-      process.stderr.write(
-        `mcx ${VERSION}: serving MCP on stdio (${tools.length} tools). ` +
-          `Connect a client that launches \`npx mcx serve --stdio${values.demo ? " --demo" : ""}\`, ` +
-          `or type JSON-RPC lines, e.g. {"jsonrpc":"2.0","id":1,"method":"ping"}\n`
+  const demo = values.demo ? " --demo" : ""
+  if (values.stdio) {
+    return Effect.gen(function*() {
+      yield* Effect.sync(() =>
+        process.stderr.write(
+          `mcx ${VERSION}: serving MCP on stdio (${tools.length} tools). ` +
+            `Connect a client that launches \`npx mcx serve --stdio${demo}\`, ` +
+            `or type JSON-RPC lines, e.g. {"jsonrpc":"2.0","id":1,"method":"ping"}\n`
+        )
       )
+      yield* McpServer.serve(Stdio.processTransport())
+    }).pipe(Effect.provide(server))
+  }
+  const http = StreamableHttp.layer({ host: values.host, port }).pipe(Layer.provide(server))
+  return Effect.gen(function*() {
+    const { address } = yield* HttpServer.HttpServer
+    const url = address._tag === "TcpAddress" ? `http://${urlHost(values.host)}:${address.port}/mcp` : address.path
+    yield* Effect.sync(() =>
+      process.stderr.write(`mcx ${VERSION}: serving MCP over Streamable HTTP at ${url} (${tools.length} tools). Stop with Ctrl-C.\n`)
     )
-    yield* McpServer.serve(Stdio.processTransport())
-  }).pipe(Effect.provide(server))
+    return yield* Effect.never
+  }).pipe(Effect.provide(http))
 }
 
-const main = (argv: ReadonlyArray<string>) => {
+/** A host as it goes in a URL (IPv6 addresses in brackets). */
+const urlHost = (host: string): string => host.includes(":") && !host.startsWith("[") ? `[${host}]` : host
+
+const main = (argv: ReadonlyArray<string>): Effect.Effect<unknown, unknown> => {
   const [command, ...rest] = argv
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     return Effect.sync(() => process.stdout.write(USAGE))
