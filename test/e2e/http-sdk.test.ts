@@ -1,0 +1,139 @@
+/**
+ * End-to-end test with the official MCP TypeScript SDK as a real client over Streamable HTTP:
+ * it spawns `node dist/mcx.js serve --demo --port 0` (the server prints the URL it listens on)
+ * and talks to it with `Client` + `StreamableHTTPClientTransport`.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { McpError, type Progress } from "@modelcontextprotocol/sdk/types.js"
+import { type ChildProcess, spawn } from "node:child_process"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { delay, projectRoot, requireBuiltServer } from "./support/server.js"
+
+interface Spawned {
+  readonly child: ChildProcess
+  readonly url: URL
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  stderr: string
+}
+
+/** Spawns the HTTP server on a free port and waits for the URL it prints. */
+const spawnServer = (): Promise<Spawned> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--demo", "--port", "0"], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"] })
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once("exit", (code, signal) => done({ code, signal })))
+    let stderr = ""
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`the server did not print its URL; stderr:\n${stderr}`))
+    }, 15_000)
+    child.stderr!.setEncoding("utf8")
+    child.stderr!.on("data", (chunk: string) => {
+      if (stderr.length < 64 * 1024) stderr += chunk
+      const match = /http:\/\/\S+\/mcp/.exec(stderr)
+      if (match !== null && timer !== undefined) {
+        clearTimeout(timer)
+        const spawned: Spawned = { child, url: new URL(match[0]), exited, stderr }
+        child.stderr!.on("data", (more: string) => {
+          if (spawned.stderr.length < 64 * 1024) spawned.stderr += more
+        })
+        resolve(spawned)
+      }
+    })
+    child.once("exit", (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the server exited with ${code}; stderr:\n${stderr}`))
+    })
+  })
+
+describe("the MCP TypeScript SDK over Streamable HTTP", () => {
+  let server: Spawned
+  let client: Client
+  let transport: StreamableHTTPClientTransport
+  const errors: Array<Error> = []
+  const statuses: Array<string> = []
+
+  beforeAll(async () => {
+    server = await spawnServer()
+    // Records every HTTP exchange the SDK makes (method, status, resumption header).
+    const recordingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      const headers = new Headers(init?.headers)
+      statuses.push(`${init?.method ?? "GET"} ${response.status}${headers.has("last-event-id") ? " resume" : ""}`)
+      return response
+    }
+    transport = new StreamableHTTPClientTransport(server.url, { fetch: recordingFetch })
+    client = new Client({ name: "e2e-http", version: "1.0.0" }, { capabilities: {} })
+    client.onerror = (error) => errors.push(error)
+    await client.connect(transport)
+  })
+
+  afterAll(async () => {
+    await client?.close()
+    const pid = server?.child.pid
+    if (pid !== undefined && server.child.exitCode === null && server.child.signalCode === null) {
+      try {
+        process.kill(pid, "SIGKILL")
+      } catch {
+        // Already gone.
+      }
+    }
+  })
+
+  it("initializes a session over HTTP", () => {
+    expect(client.getServerVersion()).toMatchObject({ name: "mcx" })
+    expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(transport.protocolVersion).toBe("2025-11-25")
+  })
+
+  it("lists the demo tools and calls echo", async () => {
+    const { tools } = await client.listTools()
+    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["echo", "add", "sleep", "fail"]))
+    const result = await client.callTool({ name: "echo", arguments: { text: "over http" } })
+    expect(result).toMatchObject({ content: [{ type: "text", text: "over http" }], structuredContent: { text: "over http" } })
+  })
+
+  it("receives progress on the call's stream", async () => {
+    const updates: Array<Progress> = []
+    const result = await client.callTool({ name: "sleep", arguments: { ms: 200 } }, undefined, { onprogress: (p) => updates.push(p) })
+    expect(result).toMatchObject({ structuredContent: { slept: 200 } })
+    expect(updates.length).toBeGreaterThanOrEqual(9)
+    expect(updates.map((u) => u.progress)).toEqual([...updates.map((u) => u.progress)].sort((a, b) => a - b))
+    expect(updates[0]).toMatchObject({ total: 10 })
+  })
+
+  it("cancels a call: the SDK rejects at once and the server keeps serving", async () => {
+    const controller = new AbortController()
+    const started = Date.now()
+    const call = client.callTool({ name: "sleep", arguments: { ms: 10_000 } }, undefined, { signal: controller.signal })
+    setTimeout(() => controller.abort("changed my mind"), 100)
+    await expect(call).rejects.toThrow()
+    expect(Date.now() - started).toBeLessThan(5_000)
+    const echo = await client.callTool({ name: "echo", arguments: { text: "after cancel" } })
+    expect(echo).toMatchObject({ structuredContent: { text: "after cancel" } })
+    // The cancelled call's stream ended without an answer; the SDK resumes it once (after the
+    // retry delay) and is told with 204 that there is nothing left.
+    await delay(1_300)
+    expect(statuses).toContain("GET 204 resume")
+  })
+
+  it("reports a typed failure as an error result", async () => {
+    const result = await client.callTool({ name: "fail", arguments: { message: "nope" } })
+    expect(result).toMatchObject({ isError: true, content: [{ type: "text", text: expect.stringContaining("nope") }] })
+  })
+
+  it("answers an unknown tool with a JSON-RPC error", async () => {
+    await expect(client.callTool({ name: "missing", arguments: {} })).rejects.toBeInstanceOf(McpError)
+  })
+
+  it("had no transport errors, and the standalone GET stream was opened", () => {
+    expect(statuses).toContain("GET 200")
+    expect(errors.filter((e) => !/abort/i.test(String(e)))).toEqual([])
+  })
+
+  it("stops on SIGTERM with exit code 0, with a client still connected", async () => {
+    server.child.kill("SIGTERM")
+    const exit = await Promise.race([server.exited, delay(10_000).then(() => "timeout" as const)])
+    expect(exit).toEqual({ code: 0, signal: null })
+  })
+})
