@@ -105,7 +105,7 @@ export const parse = (template: string): UriTemplate => {
   const parts = parseExpressions(template)
   const variables: Array<string> = []
   // Each capture group yields one variable (or, for query operators, a whole query string).
-  const captures: Array<{ readonly kind: "value"; readonly name: string } | { readonly kind: "query" }> = []
+  const captures: Array<{ readonly kind: "value" | "param"; readonly name: string } | { readonly kind: "query" }> = []
   // `{?a}{&b}` and `?x=1{&b}`: a query capture reads every pair, so it resolves every query variable.
   const queryNames = new Set<string>()
   let pattern = "^"
@@ -133,8 +133,9 @@ export const parse = (template: string): UriTemplate => {
         break
       case ";":
         for (const name of names) {
-          pattern += `(?:;${escapeRegExp(name)}(?:=([^;/?#]*))?)?`
-          captures.push({ kind: "value", name })
+          // The whole `;name[=value]`: `;name` alone is the empty value, not an absent one.
+          pattern += `(;${escapeRegExp(name)}(?:=[^;/?#]*)?)?`
+          captures.push({ kind: "param", name })
         }
         break
       default: {
@@ -157,8 +158,8 @@ export const parse = (template: string): UriTemplate => {
       const raw = found[i + 1]
       const capture = captures[i]!
       if (raw === undefined) continue
-      if (capture.kind === "value") {
-        const value = decode(raw)
+      if (capture.kind !== "query") {
+        const value = decode(capture.kind === "value" ? raw : raw.slice(capture.name.length + 2))
         if (value === undefined) return undefined
         result[capture.name] = value
         continue
