@@ -1,11 +1,16 @@
 /**
- * Demonstration tools of `mcx serve --demo`, used by the examples and the benchmarks.
+ * Demonstration tools, resources and prompts of `mcx serve --demo`, used by the examples and
+ * the benchmarks.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { RequestContext } from "../protocol/RequestContext.js"
+import * as Completion from "../server/Completion.js"
+import * as Prompt from "../server/Prompt.js"
+import * as Resource from "../server/Resource.js"
+import * as ResourceTemplate from "../server/ResourceTemplate.js"
 import * as Tool from "../server/Tool.js"
 
 /** `echo`: answers with the same text, as text content and as `structuredContent`. */
@@ -66,3 +71,41 @@ export const dummies = (count: number): ReadonlyArray<Tool.Tool<{ readonly value
       description: `Dummy tool number ${i}; takes a string value and does nothing useful.`,
       input: Schema.Struct({ value: Schema.String })
     }, ({ value }) => Effect.succeed(value)))
+
+/** `demo://about`: a text resource that says what this server is. */
+export const About = Resource.make({
+  uri: "demo://about",
+  name: "about",
+  title: "About this server",
+  description: "What the demonstration server offers",
+  mimeType: "text/plain"
+}, Effect.succeed("mcx demo server: tools echo, add, sleep, fail; resource demo://about; template demo://echo/{text}; prompt greet."))
+
+/** `demo://echo/{text}`: a template whose contents are its own parameter. */
+export const EchoResource = ResourceTemplate.make({
+  uriTemplate: "demo://echo/{text}",
+  name: "echo",
+  description: "A resource whose content is the text in its URI",
+  mimeType: "text/plain",
+  params: Schema.Struct({ text: Schema.String }),
+  complete: { text: Completion.fromValues(["hello", "hola", "bonjour"]) }
+}, ({ text }) => Effect.succeed(text))
+
+/** `greet`: a prompt asking to greet someone, in an optional style. */
+export const Greet = Prompt.make({
+  name: "greet",
+  title: "Greet someone",
+  description: "Ask the model to greet someone",
+  args: Schema.Struct({
+    name: Schema.String.annotations({ description: "Who to greet" }),
+    style: Schema.optional(Schema.Literal("formal", "casual").annotations({ description: "formal or casual" }))
+  }),
+  complete: { style: Completion.fromValues(["formal", "casual"]) }
+}, ({ name, style }) => Effect.succeed(`Greet ${name} in a ${style ?? "casual"} way.`))
+
+/** The demonstration resources, templates and prompts, as server options. */
+export const features = {
+  resources: [About],
+  resourceTemplates: [EchoResource],
+  prompts: [Greet]
+} as const
