@@ -110,6 +110,13 @@ describe("prompts", () => {
     }))
 
   it("refuses arguments that are not a struct, and completers of unknown arguments", () => {
+    // Typechecked: arguments arrive as strings, so a field must decode from a string.
+    // @ts-expect-error a number field is not a prompt argument
+    Prompt.make({ name: "n", description: "n", args: Schema.Struct({ n: Schema.Number }) }, () => Effect.succeed(""))
+    expect(() =>
+      // @ts-expect-error a completer must name an argument
+      Prompt.make({ name: "c", description: "c", args: Schema.Struct({ a: Schema.String }), complete: { b: Completion.fromValues([]) } }, () => Effect.succeed(""))
+    ).toThrow(/unknown arguments: b/)
     expect(() => Prompt.make({ name: "x", description: "x", args: Schema.String as any }, () => Effect.succeed(""))).toThrow(Prompt.PromptDefinitionError)
     expect(() =>
       Prompt.make({ name: "x", description: "x", args: Schema.Struct({ a: Schema.String }), complete: { b: () => Effect.succeed([]) } as any }, () => Effect.succeed(""))
