@@ -22,4 +22,5 @@ const bundle = (entry, outfile) =>
   })
 
 await bundle("src/cli/main.ts", "dist/mcx.js")
+await bundle("examples/conformance-server.ts", "dist/conformance-server.js")
 chmodSync("dist/mcx.js", 0o755)
