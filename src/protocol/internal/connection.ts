@@ -415,7 +415,8 @@ export class Connection<R> {
             if (message !== undefined) params.message = message
             entry.related.send(notificationFrame("notifications/progress", params))
           }),
-      notify: (method, params) => Effect.sync(() => entry.related.send(notificationFrame(method, params))),
+      // A fiber that outlives its request notifies on the connection: the request's stream may be gone.
+      notify: (method, params) => Effect.sync(() => (entry.done ? this.transport : entry.related).send(notificationFrame(method, params))),
       closeStream: Effect.sync(() => entry.related.closeStream?.()),
       request: (method, params, options) => this.request(entry.related, method, params, options)
     }
