@@ -18,10 +18,12 @@
  *
  * @since 0.2.0
  */
+import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -32,6 +34,7 @@ import * as Limits from "../protocol/Limits.js"
 import { McpServer } from "../server/McpServer.js"
 import * as Endpoint from "./http/Endpoint.js"
 import * as EventStore from "./http/EventStore.js"
+import * as Responses from "./http/Responses.js"
 import * as Security from "./http/Security.js"
 import { Sessions } from "./http/Sessions.js"
 
@@ -73,9 +76,9 @@ export interface Options extends Security.HostPolicy {
   readonly tracing?: boolean
 }
 
-/** The endpoint and its session table. */
+/** The endpoint (without path routing) and its session table. */
 interface Built {
-  readonly app: HttpRouter.HttpRouter
+  readonly endpoint: HttpApp.Default<never, HttpServerRequest.HttpServerRequest | Scope.Scope>
   readonly sessions: Sessions
 }
 
@@ -100,15 +103,23 @@ const build = (options: Options): Effect.Effect<Built, never, McpServer | Scope.
     if (options.dnsRebindingProtection ?? Security.isLoopback(host)) {
       endpoint = Security.hostGuard(options, Security.isLoopback(host))(endpoint) as typeof endpoint
     }
-    return { app: HttpRouter.all(HttpRouter.empty, options.path ?? "/mcp", endpoint), sessions }
+    return { endpoint, sessions }
   })
+
+/** The endpoint at `path` (a query string is allowed), 404 elsewhere; cheaper than a router. */
+const atPath = (path: string, endpoint: Built["endpoint"]): Built["endpoint"] => {
+  const withQuery = `${path}?`
+  const notFound = Responses.jsonRpcError(404, Responses.TransportErrorCode, "Not Found")
+  return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    request.url === path || request.url.startsWith(withQuery) ? endpoint : Effect.succeed(notFound))
+}
 
 /**
  * The endpoint as an `HttpRouter`, to mount in an application's own HTTP server. Its sessions
  * live as long as the Scope.
  */
 export const router = (options: Options = {}): Effect.Effect<HttpRouter.HttpRouter, never, McpServer | Scope.Scope> =>
-  Effect.map(build(options), (built) => built.app)
+  Effect.map(build(options), (built) => HttpRouter.all(HttpRouter.empty, options.path ?? "/mcp", built.endpoint))
 
 /**
  * Serves the endpoint on `host:port` for as long as the layer lives. Closing it stops taking
@@ -132,8 +143,8 @@ export const layer = (options: Options = {}): Layer.Layer<HttpServer.HttpServer,
         setTimeout(() => server.closeAllConnections(), 1_000).unref()
       })
     )
-    const { app, sessions } = yield* build(options)
-    const serving = HttpServer.serveEffect(app)
+    const { endpoint, sessions } = yield* build(options)
+    const serving = HttpServer.serveEffect(atPath(options.path ?? "/mcp", endpoint))
     yield* options.tracing === true ? serving : HttpMiddleware.withTracerDisabledWhenEffect(serving, () => true)
     // Runs first: sessions end while the server still answers requests.
     yield* Effect.addFinalizer(() => sessions.shutdown)

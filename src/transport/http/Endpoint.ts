@@ -23,7 +23,7 @@ export interface Config {
   readonly jsonResponses: boolean
 }
 
-const eventStreamHeaders = { "cache-control": "no-cache, no-transform" }
+const eventStreamHeaders: Record<string, string> = { "cache-control": "no-cache, no-transform" }
 
 /** Whether an `Accept` header lists `type` (`a/b`), or a wildcard covering it. */
 const accepts = (accept: string | undefined, type: string, wildcard: string): boolean =>
@@ -64,28 +64,32 @@ const sseResponse = (writer: Sse.SseWriter, headers: Record<string, string>): Ef
 
 /** Builds the endpoint over a session table. */
 export const make = (sessions: Sessions, config: Config): HttpApp.Default<never, HttpServerRequest.HttpServerRequest | Scope.Scope> => {
-  /** The answer to a body that is answered already: JSON when possible, else one SSE body. */
-  const complete = (exchange: Exchange, shape: Body.Shape, acceptsJson: boolean, headers: Record<string, string>): HttpServerResponse.HttpServerResponse => {
+  /**
+   * The answer to a body that is answered already, in one write: JSON when possible, else one
+   * SSE body (without event ids: there is nothing to resume). `sessionId` goes with `initialize`.
+   */
+  const complete = (exchange: Exchange, shape: Body.Shape, acceptsJson: boolean, sessionId?: string): HttpServerResponse.HttpServerResponse => {
     const frames = exchange.frames
+    const headers = sessionId === undefined ? undefined : { "mcp-session-id": sessionId }
     if (shape.requests === 0) {
       // Not a request the engine could read (an invalid message): the error alone, as JSON.
-      return HttpServerResponse.text(frames.join("\n"), { status: 400, contentType: "application/json", headers })
+      return Responses.text(frames.join("\n"), "application/json", 400, headers)
     }
     if (config.jsonResponses && acceptsJson && shape.quick && frames.length === 1) {
-      return HttpServerResponse.text(frames[0]!, { contentType: "application/json", headers })
+      return Responses.text(frames[0]!, "application/json", 200, headers)
     }
     let text = ""
     for (const frame of frames) text += Sse.anonymousEvent(frame)
-    return HttpServerResponse.text(text, { contentType: "text/event-stream", headers: { ...eventStreamHeaders, ...headers } })
+    return Responses.text(text, "text/event-stream", 200, headers === undefined ? eventStreamHeaders : { ...eventStreamHeaders, ...headers })
   }
 
   /** Feeds the body to the session's connection and answers the POST. */
-  const exchange = (session: HttpSession, text: string, shape: Body.Shape, acceptsJson: boolean, headers: Record<string, string>) => {
+  const exchange = (session: HttpSession, text: string, shape: Body.Shape, acceptsJson: boolean) => {
     session.touch(Date.now())
     const exchange = new Exchange(session)
     if (!session.connection.handle(text, exchange)) return Effect.succeed(Responses.accepted())
-    if (exchange.done) return Effect.succeed(complete(exchange, shape, acceptsJson, headers))
-    return sseResponse(exchange.openStream(), { ...eventStreamHeaders, ...headers })
+    if (exchange.done) return Effect.succeed(complete(exchange, shape, acceptsJson))
+    return sseResponse(exchange.openStream(), eventStreamHeaders)
   }
 
   /** `initialize` without a session: opens one, kept only when the answer is a result. */
@@ -98,8 +102,8 @@ export const make = (sessions: Sessions, config: Config): HttpApp.Default<never,
       session.connection.handle(text, exchange)
       return Effect.async<void>((resume) => exchange.whenSettled(() => resume(Effect.void))).pipe(
         Effect.zipRight(Effect.suspend(() => {
-          if (session.initialized) return Effect.succeed(complete(exchange, shape, acceptsJson, { "mcp-session-id": session.id }))
-          return Effect.as(sessions.close(session), complete(exchange, shape, acceptsJson, {}))
+          if (session.initialized) return Effect.succeed(complete(exchange, shape, acceptsJson, session.id))
+          return Effect.as(sessions.close(session), complete(exchange, shape, acceptsJson))
         }))
       )
     })
@@ -124,7 +128,7 @@ export const make = (sessions: Sessions, config: Config): HttpApp.Default<never,
           if (shape.statelessVersion !== undefined) return Effect.succeed(stateless(shape.statelessVersion))
         }
         const session = sessionOf(sessions, headers)
-        return HttpServerResponse.isServerResponse(session) ? Effect.succeed(session) : exchange(session, text, shape, acceptsJson, {})
+        return HttpServerResponse.isServerResponse(session) ? Effect.succeed(session) : exchange(session, text, shape, acceptsJson)
       }
     })
   }
