@@ -18,12 +18,9 @@
  *
  * @since 0.2.0
  */
-import type * as HttpApp from "@effect/platform/HttpApp"
-import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServer from "@effect/platform/HttpServer"
+import type * as HttpServer from "@effect/platform/HttpServer"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -32,11 +29,16 @@ import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
 import * as Limits from "../protocol/Limits.js"
 import { McpServer } from "../server/McpServer.js"
-import * as Endpoint from "./http/Endpoint.js"
+import * as Answer from "./http/Answer.js"
+import * as EffectApp from "./http/EffectApp.js"
+import { Endpoint } from "./http/Endpoint.js"
 import * as EventStore from "./http/EventStore.js"
-import * as Responses from "./http/Responses.js"
+import * as NodeHandler from "./http/NodeHandler.js"
 import * as Security from "./http/Security.js"
 import { Sessions } from "./http/Sessions.js"
+
+export type { Answer } from "./http/Answer.js"
+export type { Guard, HostPolicy, RequestHead } from "./http/Security.js"
 
 /** Options of the endpoint; every field has a default. */
 export interface Options extends Security.HostPolicy {
@@ -66,20 +68,23 @@ export interface Options extends Security.HostPolicy {
   /** Host/Origin validation. Default: on when `host` is a loopback address. */
   readonly dnsRebindingProtection?: boolean
   /**
-   * Middleware run after the built-in guards and before the endpoint: the place for
-   * authentication and authorization.
+   * Checks run on every request after the built-in Host/Origin guard, in order: the place for
+   * authentication and authorization. A guard returns the answer refusing a request, or undefined.
    */
-  readonly middleware?: HttpMiddleware.HttpMiddleware
+  readonly guards?: ReadonlyArray<Security.Guard>
   /** Bounds of the memory event store, used when no `EventStore` service is provided. */
   readonly eventStore?: EventStore.MemoryOptions
-  /** Whether each HTTP request gets a tracing span. Default false (it costs on every request). */
-  readonly tracing?: boolean
 }
 
-/** The endpoint (without path routing) and its session table. */
+/** Refuses a request with a JSON-RPC error body (id null), for guards. */
+export const refuse = (status: number, message: string, headers?: Readonly<Record<string, string>>): Answer.Answer =>
+  Answer.jsonRpcError(status, Answer.TransportErrorCode, message, headers)
+
 interface Built {
-  readonly endpoint: HttpApp.Default<never, HttpServerRequest.HttpServerRequest | Scope.Scope>
+  readonly endpoint: Endpoint
   readonly sessions: Sessions
+  readonly guard: Security.Guard | undefined
+  readonly maxBodyBytes: number
 }
 
 const build = (options: Options): Effect.Effect<Built, never, McpServer | Scope.Scope> =>
@@ -94,32 +99,22 @@ const build = (options: Options): Effect.Effect<Built, never, McpServer | Scope.
       idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5_000
     })
-    let endpoint = Endpoint.make(sessions, {
-      maxBodyBytes: options.maxBodyBytes ?? Limits.defaults.maxMessageBytes,
-      jsonResponses: options.jsonResponses ?? true
-    })
-    if (options.middleware !== undefined) endpoint = options.middleware(endpoint) as typeof endpoint
+    const maxBodyBytes = options.maxBodyBytes ?? Limits.defaults.maxMessageBytes
+    const endpoint = new Endpoint(sessions, { maxBodyBytes, jsonResponses: options.jsonResponses ?? true })
     const host = options.host ?? "127.0.0.1"
-    if (options.dnsRebindingProtection ?? Security.isLoopback(host)) {
-      endpoint = Security.hostGuard(options, Security.isLoopback(host))(endpoint) as typeof endpoint
-    }
-    return { endpoint, sessions }
+    const guards = options.dnsRebindingProtection ?? Security.isLoopback(host)
+      ? [Security.hostGuard(options, Security.isLoopback(host)), ...(options.guards ?? [])]
+      : options.guards ?? []
+    return { endpoint, sessions, guard: Security.chain(guards), maxBodyBytes }
   })
 
-/** The endpoint at `path` (a query string is allowed), 404 elsewhere; cheaper than a router. */
-const atPath = (path: string, endpoint: Built["endpoint"]): Built["endpoint"] => {
-  const withQuery = `${path}?`
-  const notFound = Responses.jsonRpcError(404, Responses.TransportErrorCode, "Not Found")
-  return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    request.url === path || request.url.startsWith(withQuery) ? endpoint : Effect.succeed(notFound))
-}
-
 /**
- * The endpoint as an `HttpRouter`, to mount in an application's own HTTP server. Its sessions
- * live as long as the Scope.
+ * The endpoint as an `HttpRouter` (at `path`), to mount in an Effect HTTP application. Its
+ * sessions live as long as the Scope. `host` only decides the default of the Host/Origin guard.
  */
 export const router = (options: Options = {}): Effect.Effect<HttpRouter.HttpRouter, never, McpServer | Scope.Scope> =>
-  Effect.map(build(options), (built) => HttpRouter.all(HttpRouter.empty, options.path ?? "/mcp", built.endpoint))
+  Effect.map(build(options), (built) =>
+    HttpRouter.all(HttpRouter.empty, options.path ?? "/mcp", EffectApp.make(built.endpoint, built.maxBodyBytes, built.guard)))
 
 /**
  * Serves the endpoint on `host:port` for as long as the layer lives. Closing it stops taking
@@ -128,7 +123,12 @@ export const router = (options: Options = {}): Effect.Effect<HttpRouter.HttpRout
  */
 export const layer = (options: Options = {}): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError, McpServer> => {
   let nodeServer: Http.Server | undefined
-  const listen = NodeHttpServer.layerServer(() => (nodeServer = Http.createServer()), {
+  // Requests that arrive before the endpoint is built (none in practice: it is built before
+  // the layer is done) are refused.
+  let listener: (req: Http.IncomingMessage, res: Http.ServerResponse) => void = (_, res) => {
+    res.writeHead(503).end()
+  }
+  const listen = NodeHttpServer.layerServer(() => (nodeServer = Http.createServer((req, res) => listener(req, res))), {
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 3000
   })
@@ -143,9 +143,8 @@ export const layer = (options: Options = {}): Layer.Layer<HttpServer.HttpServer,
         setTimeout(() => server.closeAllConnections(), 1_000).unref()
       })
     )
-    const { endpoint, sessions } = yield* build(options)
-    const serving = HttpServer.serveEffect(atPath(options.path ?? "/mcp", endpoint))
-    yield* options.tracing === true ? serving : HttpMiddleware.withTracerDisabledWhenEffect(serving, () => true)
+    const { endpoint, guard, maxBodyBytes, sessions } = yield* build(options)
+    listener = NodeHandler.make(endpoint, yield* Effect.runtime<never>(), { path: options.path ?? "/mcp", maxBodyBytes, guard })
     // Runs first: sessions end while the server still answers requests.
     yield* Effect.addFinalizer(() => sessions.shutdown)
   }))
@@ -155,4 +154,3 @@ export const layer = (options: Options = {}): Layer.Layer<HttpServer.HttpServer,
 /** Serves the endpoint until interrupted (SIGINT/SIGTERM under `NodeRuntime.runMain`). */
 export const serve = (options: Options = {}): Effect.Effect<never, HttpServerError.ServeError, McpServer> =>
   Layer.launch(layer(options))
-

@@ -3,51 +3,50 @@
  * engine sees it: whether it holds requests, whether it is `initialize`, whether its answers may
  * be sent as plain JSON, and whether it belongs to the stateless era.
  */
-import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as Effect from "effect/Effect"
+import type * as Http from "node:http"
 
 /** Why a body could not be read. */
 export type ReadFailure = "TooLarge" | "Aborted"
 
-/** Reads the whole body as UTF-8 text, refusing bodies over `maxBytes` without buffering them. */
-export const read = (request: HttpServerRequest.HttpServerRequest, maxBytes: number): Effect.Effect<string, ReadFailure> =>
-  Effect.async<string, ReadFailure>((resume) => {
-    const incoming = NodeHttpServerRequest.toIncomingMessage(request)
-    const declared = incoming.headers["content-length"]
-    if (declared !== undefined && Number(declared) > maxBytes) {
-      resume(Effect.fail("TooLarge"))
+/**
+ * Reads the whole body as UTF-8 text (decoded once, so split characters are safe), refusing
+ * bodies over `maxBytes` without buffering them. Calls `done` once; returns a cancel function.
+ */
+export const read = (incoming: Http.IncomingMessage, maxBytes: number, done: (failure: ReadFailure | undefined, text: string) => void): () => void => {
+  const declared = incoming.headers["content-length"]
+  if (declared !== undefined && Number(declared) > maxBytes) {
+    done("TooLarge", "")
+    return () => undefined
+  }
+  const chunks: Array<Buffer> = []
+  let size = 0
+  const onData = (chunk: Buffer) => {
+    size += chunk.length
+    if (size > maxBytes) {
+      cleanup()
+      done("TooLarge", "")
       return
     }
-    const chunks: Array<Buffer> = []
-    let size = 0
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > maxBytes) {
-        cleanup()
-        resume(Effect.fail("TooLarge"))
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = () => {
-      cleanup()
-      resume(Effect.succeed(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8")))
-    }
-    const onError = () => {
-      cleanup()
-      resume(Effect.fail("Aborted"))
-    }
-    const cleanup = () => {
-      incoming.off("data", onData)
-      incoming.off("end", onEnd)
-      incoming.off("error", onError)
-    }
-    incoming.on("data", onData)
-    incoming.once("end", onEnd)
-    incoming.once("error", onError)
-    return Effect.sync(cleanup)
-  })
+    chunks.push(chunk)
+  }
+  const onEnd = () => {
+    cleanup()
+    done(undefined, chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8"))
+  }
+  const onError = () => {
+    cleanup()
+    done("Aborted", "")
+  }
+  const cleanup = () => {
+    incoming.off("data", onData)
+    incoming.off("end", onEnd)
+    incoming.off("error", onError)
+  }
+  incoming.on("data", onData)
+  incoming.once("end", onEnd)
+  incoming.once("error", onError)
+  return cleanup
+}
 
 /** Methods whose answers may go out as plain JSON when nothing else was sent for them. */
 const quickMethods = new Set([

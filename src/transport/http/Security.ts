@@ -1,16 +1,37 @@
 /**
- * Request guards of the Streamable HTTP endpoint, as `HttpMiddleware`s applied before the
- * endpoint, so that others (authentication, authorization) chain after them the same way.
+ * Request guards of the Streamable HTTP endpoint: checks every request passes, in order, before
+ * the endpoint sees it. The built-in one validates Host and Origin; authentication and
+ * authorization chain after it the same way (`Options.guards`).
  *
  * DNS-rebinding protection: a page on another site must not reach a server on the user's
  * machine by pointing its own host name at 127.0.0.1. On by default for loopback servers:
  * the `Host` must be a loopback name, and an `Origin`, when present, too. Requests without
  * `Origin` (non-browser clients) pass.
  */
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import type * as HttpMiddleware from "@effect/platform/HttpMiddleware"
-import * as Effect from "effect/Effect"
-import * as Responses from "./Responses.js"
+import * as Answer from "./Answer.js"
+
+/** What a guard sees of a request (header names in lower case). */
+export interface RequestHead {
+  readonly method: string
+  readonly url: string
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+}
+
+/** A check of a request: the answer refusing it (401, 403…), or undefined to let it through. */
+export type Guard = (request: RequestHead) => Answer.Answer | undefined
+
+/** Runs guards in order; the first refusal wins. */
+export const chain = (guards: ReadonlyArray<Guard>): Guard | undefined => {
+  if (guards.length === 0) return undefined
+  if (guards.length === 1) return guards[0]
+  return (request) => {
+    for (const guard of guards) {
+      const refusal = guard(request)
+      if (refusal !== undefined) return refusal
+    }
+    return undefined
+  }
+}
 
 /** Which `Host` and `Origin` values are accepted. */
 export interface HostPolicy {
@@ -79,12 +100,14 @@ export const hostCheck = (policy: HostPolicy, loopback: boolean): ((host: string
   }
 }
 
-/** The `Host`/`Origin` guard as a middleware: a refused request gets 403 and a JSON-RPC error. */
-export const hostGuard = (policy: HostPolicy, loopback: boolean): HttpMiddleware.HttpMiddleware => {
+const single = (value: string | ReadonlyArray<string> | undefined): string | undefined =>
+  typeof value === "string" || value === undefined ? value : value[0]
+
+/** The `Host`/`Origin` guard: a refused request gets 403 and a JSON-RPC error. */
+export const hostGuard = (policy: HostPolicy, loopback: boolean): Guard => {
   const check = hostCheck(policy, loopback)
-  return (app) =>
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-      const refusal = check(request.headers.host, request.headers.origin)
-      return refusal === undefined ? app : Effect.succeed(Responses.forbidden(refusal))
-    })
+  return (request) => {
+    const refusal = check(single(request.headers.host), single(request.headers.origin))
+    return refusal === undefined ? undefined : Answer.forbidden(refusal)
+  }
 }
