@@ -35,6 +35,18 @@ const header = (headers: RequestHeaders, name: string): string | undefined => {
 const accepts = (accept: string | undefined, type: string, wildcard: string): boolean =>
   accept === undefined || accept.includes(type) || accept.includes("*/*") || accept.includes(wildcard)
 
+/**
+ * Whether a complete answer may go out as JSON: the client accepts it, and does not list
+ * `text/event-stream` before it (an order the official SDK client never uses, raw clients may).
+ */
+const prefersJson = (accept: string | undefined): boolean => {
+  if (accept === undefined) return true
+  const json = accept.indexOf("application/json")
+  if (json === -1) return accept.includes("application/*") || accept.includes("*/*")
+  const sse = accept.indexOf("text/event-stream")
+  return sse === -1 || json < sse
+}
+
 const isJsonContentType = (contentType: string | undefined): boolean => {
   if (contentType === undefined) return false
   const lower = contentType.length === 16 ? contentType : contentType.toLowerCase()
@@ -67,7 +79,7 @@ export class Endpoint {
   post(headers: RequestHeaders, text: string): Answer.Answer | Effect.Effect<Answer.Answer> {
     const shape = Body.shape(text)
     if (shape === undefined) return Answer.parseError
-    const acceptsJson = accepts(header(headers, "accept"), "application/json", "application/*")
+    const acceptsJson = prefersJson(header(headers, "accept"))
     if (headers["mcp-session-id"] === undefined) {
       if (shape.initialize) return this.initialize(text, shape, acceptsJson)
       // The 2026-07-28 era has no session: its requests carry their version in `_meta`.

@@ -54,6 +54,13 @@ describe("Streamable HTTP sessions", () => {
     expect(((await listed.json()) as any).result.tools.map((t: any) => t.name)).toEqual(["echo", "slow", "poll", "ask"])
   })
 
+  it("answers lists with SSE when the client lists text/event-stream first", async () => {
+    const session = await initialize(server.url)
+    const listed = await post(server.url, request(1, "tools/list"), { session, accept: "text/event-stream, application/json" })
+    expect(listed.headers.get("content-type")).toBe("text/event-stream")
+    expect(messages((await readEvents(listed)).events)[0].result.tools).toHaveLength(4)
+  })
+
   it("refuses unknown sessions (404) and requests without one (400)", async () => {
     const unknown = await post(server.url, request(1, "ping"), { session: "not-a-session" })
     expect(unknown.status).toBe(404)

@@ -2,11 +2,13 @@
  * Support of the Streamable HTTP tests: an in-process server on 127.0.0.1 (a free port) with a
  * few tools, and a small `fetch` client that reads SSE bodies.
  */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Schema from "effect/Schema"
+import * as Http from "node:http"
 import { RequestContext } from "../../../src/protocol/RequestContext.js"
 import * as McpServer from "../../../src/server/McpServer.js"
 import * as Tool from "../../../src/server/Tool.js"
@@ -60,11 +62,18 @@ export interface TestServer {
   readonly close: () => Promise<void>
 }
 
-/** Starts a server on 127.0.0.1 with a free port. */
-export const start = async (options: StreamableHttp.Options = {}): Promise<TestServer> => {
-  const layer = StreamableHttp.layer({ port: 0, ...options }).pipe(
-    Layer.provideMerge(McpServer.layer({ name: "http-test", version: "1.0.0" }, { tools }))
-  )
+/**
+ * Starts a server on 127.0.0.1 with a free port: `StreamableHttp.layer`, or with `router: true`
+ * the `StreamableHttp.router` mounted in an Effect HTTP server.
+ */
+export const start = async (options: StreamableHttp.Options & { readonly router?: boolean } = {}): Promise<TestServer> => {
+  const { router, ...endpoint } = options
+  const http = router === true
+    ? Layer.scopedDiscard(Effect.flatMap(StreamableHttp.router(endpoint), (app) => HttpServer.serveEffect(app))).pipe(
+      Layer.provideMerge(NodeHttpServer.layer(() => Http.createServer(), { host: "127.0.0.1", port: 0 }))
+    )
+    : StreamableHttp.layer({ port: 0, ...endpoint })
+  const layer = http.pipe(Layer.provideMerge(McpServer.layer({ name: "http-test", version: "1.0.0" }, { tools })))
   const runtime = ManagedRuntime.make(layer)
   const { address, server } = await runtime.runPromise(Effect.all({ address: Effect.map(HttpServer.HttpServer, (s) => s.address), server: McpServer.McpServer }))
   if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
