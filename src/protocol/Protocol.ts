@@ -71,18 +71,29 @@ export interface ConnectionHandle extends Peer {
   readonly run: Effect.Effect<void, TransportError>
 }
 
+/** Options of one connection. */
+export interface ConnectOptions {
+  /**
+   * Keys added to the `_meta` of every result of a stateless (2026-07-28) request, such as the
+   * server's `io.modelcontextprotocol/serverInfo`.
+   */
+  readonly resultMeta?: Record<string, unknown>
+}
+
 /** The engine as a service. */
 export interface Service {
   readonly config: Config
   /**
    * Opens a connection over `transport` that serves `router`'s methods. The connection lives
    * as long as the Scope: closing it interrupts every handler and fails every pending
-   * outgoing request.
+   * outgoing request. Results of stateless (2026-07-28) requests get `resultType: "complete"`
+   * unless the handler set one.
    */
   readonly connect: <R>(
     transport: Transport,
     router: Router<R>,
-    role: Role
+    role: Role,
+    options?: ConnectOptions
   ) => Effect.Effect<ConnectionHandle, never, Scope.Scope | Exclude<R, RequestContext>>
 }
 
@@ -94,10 +105,10 @@ export const make = (options: Options = {}): Service => {
   const resolved = config(options)
   return {
     config: resolved,
-    connect: <R>(transport: Transport, router: Router<R>, role: Role) =>
+    connect: <R>(transport: Transport, router: Router<R>, role: Role, options: ConnectOptions = {}) =>
       Effect.gen(function*() {
         const runtime = yield* Effect.runtime<Exclude<R, RequestContext>>()
-        const connection = new Connection<R>(runtime as Runtime.Runtime<R>, transport, router, role, resolved)
+        const connection = new Connection<R>(runtime as Runtime.Runtime<R>, transport, router, role, resolved, options)
         yield* Effect.addFinalizer(() => connection.shutdown())
         return connection.handleObject()
       })

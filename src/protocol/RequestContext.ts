@@ -8,8 +8,9 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { Meta, ProgressToken, RequestId } from "../schema/jsonrpc.js"
 import type * as Schedule from "effect/Schedule"
+import type { ProtocolVersion } from "../schema/versions.js"
 import type { ProtocolError, RecoveryError } from "./errors.js"
-import type { Session } from "./Session.js"
+import type { PeerInfo, Session } from "./Session.js"
 
 /** Options of an outgoing request. */
 export interface OutgoingRequestOptions {
@@ -51,6 +52,15 @@ export interface RequestContextService extends Peer {
   readonly progress: (progress: number, total?: number, message?: string) => Effect.Effect<void>
   /** The connection's negotiated state. */
   readonly session: Session
+  /**
+   * The version this request is served in: its `_meta` version for a stateless (2026-07-28)
+   * request, else the session's (`undefined` before `initialize`).
+   */
+  readonly protocolVersion: ProtocolVersion | undefined
+  /** The peer's capabilities for this request: from its `_meta` when stateless, else the session's. */
+  readonly peerCapabilities: Record<string, unknown>
+  /** What the peer said about itself: from its `_meta` when stateless, else the session's. */
+  readonly peerInfo: PeerInfo | undefined
   /**
    * Closes the stream the answer would travel on (Streamable HTTP's SSE polling); the answer is
    * kept and delivered when the client resumes. Does nothing on other transports.

@@ -11,16 +11,18 @@ import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import { ErrorCode, type Meta, type ProgressToken, type RequestId } from "../../schema/jsonrpc.js"
-import { allowsBatch } from "../../schema/versions.js"
+import { findMethod, isAvailable } from "../../schema/methods.js"
+import { MetaKeys, StatelessErrorCode } from "../../schema/stateless.js"
+import { allowsBatch, type ProtocolVersion, ProtocolVersions } from "../../schema/versions.js"
 import type { Frame, Outbound, Transport } from "../../transport/Transport.js"
 import { McpError, ProtocolError, RecoveryError, type ValidationError } from "../errors.js"
 import type * as Limits from "../Limits.js"
 import * as Message from "../Message.js"
-import type { Config, ConnectionHandle, Role } from "../Protocol.js"
+import type { Config, ConnectionHandle, ConnectOptions, Role } from "../Protocol.js"
 import { type OutgoingRequestOptions, RequestContext, type RequestContextService } from "../RequestContext.js"
 import { formatIssues, type Route, type Router } from "../Router.js"
-import { Session } from "../Session.js"
-import { errorFrame, errorObjectFrame, isPlainObject, isRequestId, notificationFrame, requestFrame, resultFrame } from "./wire.js"
+import { type PeerInfo, Session } from "../Session.js"
+import { errorFrame, errorObjectFrame, isPlainObject, isRequestId, notificationFrame, RawJson, requestFrame, resultFrame } from "./wire.js"
 
 /** A request accepted by the engine: waiting for a slot, or running. */
 interface Entry {
@@ -33,10 +35,37 @@ interface Entry {
   /** Where messages related to the request go (progress, notifications, requests to the peer). */
   readonly related: Outbound
   readonly counted: boolean
+  /** The request's own era when it carried one in `_meta` (stateless), else `undefined` (the session's). */
+  readonly stateless: Stateless | undefined
   fiber: Fiber.RuntimeFiber<unknown, McpError> | undefined
   cancelled: boolean
   done: boolean
 }
+
+/** What a stateless (2026-07-28) request says about its sender in `_meta`. */
+interface Stateless {
+  readonly version: ProtocolVersion
+  readonly capabilities: Record<string, unknown>
+  readonly info: PeerInfo | undefined
+}
+
+/** Versions served without `initialize`: each request names its version in `_meta`. */
+const STATELESS_VERSIONS: ReadonlySet<string> = new Set<ProtocolVersion>(["2026-07-28"])
+
+/** Every version, newest first (the `supported` list of an unsupported-version error). */
+const SUPPORTED_VERSIONS: ReadonlyArray<string> = [...ProtocolVersions].reverse()
+
+/**
+ * Whether `version` has `method` as a request of the peer (methods outside the specification's
+ * table are the application's own, served in every version).
+ */
+const availableIn = (role: Role, method: string, version: ProtocolVersion): boolean => {
+  const spec = findMethod(role === "server" ? "client" : "server", "request", method)
+  return spec === undefined || isAvailable(spec, version)
+}
+
+const isPeerInfo = (value: unknown): value is PeerInfo =>
+  isPlainObject(value) && typeof value.name === "string" && typeof value.version === "string"
 
 interface Pending {
   readonly method: string
@@ -109,7 +138,8 @@ export class Connection<R> {
     private readonly transport: Transport,
     private readonly router: Router<R>,
     private readonly role: Role,
-    private readonly config: Config
+    private readonly config: Config,
+    private readonly options: ConnectOptions = {}
   ) {
     this.limits = config.limits
   }
@@ -188,12 +218,20 @@ export class Connection<R> {
   }
 
   private request_(id: RequestId, method: string, params: Record<string, unknown>, out: Outbound): void {
+    const meta = isPlainObject(params._meta) ? params._meta : undefined
+    let stateless: Stateless | undefined
+    if (meta !== undefined && this.role === "server" && meta[MetaKeys.protocolVersion] !== undefined) {
+      const read = this.readStateless(id, meta, out)
+      if (read === undefined) return
+      stateless = read
+    }
     const route = this.router.match(method)
-    if (route === undefined || route.kind !== "request") {
+    const version = stateless === undefined ? this.session.protocolVersion : stateless.version
+    if (route === undefined || route.kind !== "request" || (version !== undefined && !availableIn(this.role, method, version))) {
       answer(out, id, errorFrame(id, ErrorCode.MethodNotFound, `Method not found: ${method}`))
       return
     }
-    if (this.role === "server" && this.session.protocolVersion === undefined && !route.beforeInitialize) {
+    if (this.role === "server" && stateless === undefined && this.session.protocolVersion === undefined && !route.beforeInitialize) {
       answer(out, id, errorFrame(id, ErrorCode.InvalidRequest, `Invalid request: the server is not initialized; send "initialize" before ${method}`))
       return
     }
@@ -207,10 +245,9 @@ export class Connection<R> {
       answer(out, id, errorFrame(id, ErrorCode.InvalidParams, `Invalid params for ${method}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { issues }))
       return
     }
-    const meta = isPlainObject(params._meta) ? params._meta : undefined
     const immediate = route.priority === "immediate"
     const related = out instanceof BatchReply ? out.out : out
-    const entry: Entry = { id, route, params: decoded.right, meta, out, related, counted: !immediate, fiber: undefined, cancelled: false, done: false }
+    const entry: Entry = { id, route, params: decoded.right, meta, out, related, counted: !immediate, stateless, fiber: undefined, cancelled: false, done: false }
     if (immediate || this.active < this.config.maxConcurrentRequests) {
       this.entries.set(id, entry)
       this.start(entry)
@@ -224,6 +261,31 @@ export class Connection<R> {
         queued: this.backlog.length - this.backlogHead
       }))
     }
+  }
+
+  /**
+   * Reads the era a request names in `_meta` (2026-07-28): a version served statelessly, and
+   * the sender's capabilities. Answers the request with an error and returns `undefined` when
+   * the version is not one served that way or the capabilities are missing.
+   */
+  private readStateless(id: RequestId, meta: Record<string, unknown>, out: Outbound): Stateless | undefined {
+    const requested = meta[MetaKeys.protocolVersion]
+    if (typeof requested !== "string" || !STATELESS_VERSIONS.has(requested)) {
+      answer(out, id, errorFrame(id, StatelessErrorCode.UnsupportedProtocolVersion, "Unsupported protocol version", {
+        supported: SUPPORTED_VERSIONS,
+        requested: typeof requested === "string" ? requested : JSON.stringify(requested)
+      }))
+      return undefined
+    }
+    const capabilities = meta[MetaKeys.clientCapabilities]
+    if (!isPlainObject(capabilities)) {
+      answer(out, id, errorFrame(id, ErrorCode.InvalidParams, `Invalid params: _meta["${MetaKeys.clientCapabilities}"] must be an object`, {
+        issues: [{ path: `_meta.${MetaKeys.clientCapabilities}`, message: "Expected an object" }]
+      }))
+      return undefined
+    }
+    const info = meta[MetaKeys.clientInfo]
+    return { version: requested as ProtocolVersion, capabilities, info: isPeerInfo(info) ? info : undefined }
   }
 
   private start(entry: Entry): void {
@@ -244,7 +306,7 @@ export class Connection<R> {
       this.startNext()
     }
     if (Exit.isSuccess(exit)) {
-      answer(entry.out, entry.id, resultFrame(entry.id, exit.value))
+      answer(entry.out, entry.id, resultFrame(entry.id, entry.stateless === undefined ? exit.value : this.statelessResult(exit.value)))
     } else if (entry.cancelled || Cause.isInterruptedOnly(exit.cause)) {
       abandon(entry.out, entry.id)
     } else {
@@ -260,6 +322,17 @@ export class Connection<R> {
       }
     }
     if (this.drained !== undefined && this.entries.size === 0) this.drained()
+  }
+
+  /**
+   * A 2026-07-28 result: `resultType` (`"complete"` unless the handler chose) and the
+   * connection's result `_meta`. Pre-serialized results are sent as their producer made them.
+   */
+  private statelessResult(result: unknown): unknown {
+    if (result instanceof RawJson || !isPlainObject(result)) return result
+    const extra = this.options.resultMeta
+    const meta = extra === undefined ? result._meta : { ...extra, ...(isPlainObject(result._meta) ? result._meta : {}) }
+    return meta === undefined ? { resultType: "complete", ...result } : { resultType: "complete", ...result, _meta: meta }
   }
 
   private startNext(): void {
@@ -406,6 +479,9 @@ export class Connection<R> {
       meta: entry.meta,
       progressToken,
       session: this.session,
+      protocolVersion: entry.stateless === undefined ? this.session.protocolVersion : entry.stateless.version,
+      peerCapabilities: entry.stateless === undefined ? this.session.peerCapabilities : entry.stateless.capabilities,
+      peerInfo: entry.stateless === undefined ? this.session.peerInfo : entry.stateless.info,
       progress: (progress, total, message) =>
         progressToken === undefined || entry.done
           ? Effect.void
@@ -429,6 +505,9 @@ export class Connection<R> {
       meta: isPlainObject(params._meta) ? params._meta : undefined,
       progressToken: undefined,
       session: this.session,
+      protocolVersion: this.session.protocolVersion,
+      peerCapabilities: this.session.peerCapabilities,
+      peerInfo: this.session.peerInfo,
       progress: () => Effect.void,
       closeStream: Effect.void,
       notify: (m, p) => Effect.sync(() => this.transport.send(notificationFrame(m, p))),
