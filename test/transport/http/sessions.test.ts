@@ -148,18 +148,18 @@ describe("Streamable HTTP sessions", () => {
 
 describe("Streamable HTTP session limits", () => {
   it("closes sessions idle for longer than the idle timeout", async () => {
-    const server = await start({ sessionIdleTimeoutMs: 100 })
+    const server = await start({ sessionIdleTimeoutMs: 250 })
     try {
       const idle = await initialize(server.url)
       const busy = await initialize(server.url)
       // A request in flight keeps its session alive past the timeout.
-      const running = post(server.url, call(1, "slow", { ms: 400, steps: 1 }), { session: busy })
-      await delay(300)
+      const running = post(server.url, call(1, "slow", { ms: 900, steps: 1 }), { session: busy })
+      await delay(600)
       const gone = await post(server.url, request(1, "ping"), { session: idle })
       expect(gone.status).toBe(404)
       await gone.text()
       const answer = messages((await readEvents(await running)).events)
-      expect(answer[answer.length - 1]).toMatchObject({ id: 1, result: { content: [{ text: "slept 400" }] } })
+      expect(answer[answer.length - 1]).toMatchObject({ id: 1, result: { content: [{ text: "slept 900" }] } })
       const alive = await post(server.url, request(2, "ping"), { session: busy })
       expect(alive.status).toBe(200)
       await alive.text()
