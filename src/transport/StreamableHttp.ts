@@ -121,35 +121,37 @@ export const router = (options: Options = {}): Effect.Effect<HttpRouter.HttpRout
  * sessions, lets requests in flight finish (up to `shutdownTimeoutMs`), closes every session,
  * then the server. The layer gives the `HttpServer` (its `address` tells the port chosen for 0).
  */
-export const layer = (options: Options = {}): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError, McpServer> => {
-  let nodeServer: Http.Server | undefined
-  // Requests that arrive before the endpoint is built (none in practice: it is built before
-  // the layer is done) are refused.
-  let listener: (req: Http.IncomingMessage, res: Http.ServerResponse) => void = (_, res) => {
-    res.writeHead(503).end()
-  }
-  const listen = NodeHttpServer.layerServer(() => (nodeServer = Http.createServer((req, res) => listener(req, res))), {
-    host: options.host ?? "127.0.0.1",
-    port: options.port ?? 3000
-  })
-  const serve = Layer.scopedDiscard(Effect.gen(function*() {
-    // Runs last: the sessions are closed, so what remains are idle keep-alive connections
-    // (closed now) or stragglers (closed after a grace period), which would hold the server open.
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        const server = nodeServer
-        if (server === undefined) return
-        server.closeIdleConnections()
-        setTimeout(() => server.closeAllConnections(), 1_000).unref()
-      })
-    )
-    const { endpoint, guard, maxBodyBytes, sessions } = yield* build(options)
-    listener = NodeHandler.make(endpoint, yield* Effect.runtime<never>(), { path: options.path ?? "/mcp", maxBodyBytes, guard })
-    // Runs first: sessions end while the server still answers requests.
-    yield* Effect.addFinalizer(() => sessions.shutdown)
+export const layer = (options: Options = {}): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError, McpServer> =>
+  // Each build gets its own Node server and listener.
+  Layer.unwrapEffect(Effect.sync(() => {
+    let nodeServer: Http.Server | undefined
+    // Requests that arrive before the endpoint is built (none in practice: it is built before
+    // the layer is done) are refused.
+    let listener: (req: Http.IncomingMessage, res: Http.ServerResponse) => void = (_, res) => {
+      res.writeHead(503).end()
+    }
+    const listen = NodeHttpServer.layerServer(() => (nodeServer = Http.createServer((req, res) => listener(req, res))), {
+      host: options.host ?? "127.0.0.1",
+      port: options.port ?? 3000
+    })
+    const serve = Layer.scopedDiscard(Effect.gen(function*() {
+      // Runs last: the sessions are closed, so what remains are idle keep-alive connections
+      // (closed now) or stragglers (closed after a grace period), which would hold the server open.
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          const server = nodeServer
+          if (server === undefined) return
+          server.closeIdleConnections()
+          setTimeout(() => server.closeAllConnections(), 1_000).unref()
+        })
+      )
+      const { endpoint, guard, maxBodyBytes, sessions } = yield* build(options)
+      listener = NodeHandler.make(endpoint, yield* Effect.runtime<never>(), { path: options.path ?? "/mcp", maxBodyBytes, guard })
+      // Runs first: sessions end while the server still answers requests.
+      yield* Effect.addFinalizer(() => sessions.shutdown)
+    }))
+    return serve.pipe(Layer.provideMerge(listen))
   }))
-  return serve.pipe(Layer.provideMerge(listen))
-}
 
 /** Serves the endpoint until interrupted (SIGINT/SIGTERM under `NodeRuntime.runMain`). */
 export const serve = (options: Options = {}): Effect.Effect<never, HttpServerError.ServeError, McpServer> =>
