@@ -28,6 +28,9 @@ export const killGroup = (child, signal) => {
 
 let stopping = false
 
+/** True once killAllServers ran: no server may be started any more. */
+export const isStopping = () => stopping
+
 /** Kill every server still running and refuse to start new ones (watchdog, signals, exit). */
 export const killAllServers = () => {
   stopping = true
