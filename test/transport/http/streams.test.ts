@@ -170,3 +170,20 @@ describe("Streamable HTTP streams", () => {
     expect(unknown.status).toBe(204)
   })
 })
+
+describe("Streamable HTTP shutdown", () => {
+  it("lets a call in flight finish, then closes sessions and the server", async () => {
+    const server = await start()
+    const session = await initialize(server.url)
+    const response = await post(server.url, call(1, "slow", { ms: 300, steps: 2 }), { session })
+    const reading = readEvents(response)
+    await delay(50)
+    const closing = server.close()
+    const { events, ended } = await reading
+    expect(ended).toBe(true)
+    const all = messages(events)
+    expect(all[all.length - 1]).toMatchObject({ id: 1, result: { content: [{ text: "slept 300" }] } })
+    await closing
+    await expect(fetch(server.url, { method: "POST" })).rejects.toThrow()
+  })
+})

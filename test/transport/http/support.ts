@@ -68,20 +68,23 @@ export interface TestServer {
  */
 export const start = async (options: StreamableHttp.Options & { readonly router?: boolean } = {}): Promise<TestServer> => {
   const { router, ...endpoint } = options
+  // The MCP server first, in its own runtime; the HTTP endpoint on top, closed before it (as
+  // when the server layer is provided to the HTTP layer).
+  const mcp = ManagedRuntime.make(McpServer.layer({ name: "http-test", version: "1.0.0" }, { tools }))
+  const server = await mcp.runPromise(McpServer.McpServer)
   const http = router === true
     ? Layer.scopedDiscard(Effect.flatMap(StreamableHttp.router(endpoint), (app) => HttpServer.serveEffect(app))).pipe(
       Layer.provideMerge(NodeHttpServer.layer(() => Http.createServer(), { host: "127.0.0.1", port: 0 }))
     )
     : StreamableHttp.layer({ port: 0, ...endpoint })
-  const layer = http.pipe(Layer.provideMerge(McpServer.layer({ name: "http-test", version: "1.0.0" }, { tools })))
-  const runtime = ManagedRuntime.make(layer)
-  const { address, server } = await runtime.runPromise(Effect.all({ address: Effect.map(HttpServer.HttpServer, (s) => s.address), server: McpServer.McpServer }))
+  const runtime = ManagedRuntime.make(http.pipe(Layer.provide(Layer.succeed(McpServer.McpServer, server))))
+  const address = await runtime.runPromise(Effect.map(HttpServer.HttpServer, (s) => s.address))
   if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
   return {
     url: `http://127.0.0.1:${address.port}${options.path ?? "/mcp"}`,
     port: address.port,
     server,
-    close: () => runtime.dispose()
+    close: () => runtime.dispose().then(() => mcp.dispose())
   }
 }
 
