@@ -20,6 +20,9 @@ const Echo = Tool.make("echo", {
   render: ({ text }) => text
 }, (input) => Effect.succeed(input))
 
+/** How many `slow` calls were interrupted (cancelled, or their session closed). */
+export const interruptions = { slow: 0 }
+
 /** Sleeps `ms` in `steps`, with a progress notification and a log message at each step. */
 const Slow = Tool.make("slow", {
   input: Schema.Struct({ ms: Schema.Int, steps: Schema.optional(Schema.Int) })
@@ -32,7 +35,7 @@ const Slow = Tool.make("slow", {
       yield* request.notify("notifications/message", { level: "info", data: `step ${step}` })
     }
     return `slept ${ms}`
-  }))
+  }).pipe(Effect.onInterrupt(() => Effect.sync(() => interruptions.slow++))))
 
 /** Closes its stream at once (SEP-1699 polling), then answers after `ms`. */
 const Poll = Tool.make("poll", {
