@@ -4,7 +4,8 @@
  * serving a request to the client that sent it, next to Effect's usual loggers.
  *
  * Until a client sends `logging/setLevel`, the server's `logLevel` option applies (`"info"`
- * by default: debug messages are not sent; `"off"` sends nothing).
+ * by default: debug messages are not sent; `"off"` sends nothing). A 2026-07-28 request gets
+ * messages only when its `_meta` carries `io.modelcontextprotocol/logLevel`, at or above it.
  *
  * @since 0.1.0
  */
@@ -20,6 +21,7 @@ import * as Option from "effect/Option"
 import { RequestContext, type RequestContextService } from "../protocol/RequestContext.js"
 import type { Session } from "../protocol/Session.js"
 import type { LoggingLevel } from "../schema/base.js"
+import { MetaKeys } from "../schema/stateless.js"
 
 /** Every MCP logging level, lowest first. */
 export const levels: ReadonlyArray<LoggingLevel> = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
@@ -61,6 +63,16 @@ export class Levels {
     return this.bySession.get(session) ?? this.defaultLevel
   }
 
+  /**
+   * The threshold of the request `request` serves: the session's, or in 2026-07-28 the
+   * request's `_meta` log level (nothing at all without one).
+   */
+  of(request: RequestContextService): Threshold {
+    if (request.protocolVersion !== "2026-07-28") return this.get(request.session)
+    const level = request.meta?.[MetaKeys.logLevel]
+    return typeof level === "string" && SEVERITY.has(level) ? level as LoggingLevel : "off"
+  }
+
   /** Records the level the client asked for with `logging/setLevel`. */
   set(session: Session, level: LoggingLevel): void {
     this.bySession.set(session, level)
@@ -99,7 +111,7 @@ export const send = (
   data: unknown,
   logger?: string
 ): Effect.Effect<void> => {
-  if (!passes(level, levelsOf.get(request.session))) return Effect.void
+  if (!passes(level, levelsOf.of(request))) return Effect.void
   const params: Record<string, unknown> = { level, data: toJson(data) }
   if (logger !== undefined) params.logger = logger
   return request.notify("notifications/message", params)
@@ -115,7 +127,7 @@ export const clientLogger = (levelsOf: Levels): Logger.Logger<unknown, void> =>
     const request = Context.getOption(FiberRefs.getOrDefault(context, FiberRef.currentContext), RequestContext)
     if (Option.isNone(request) || HashMap.has(annotations, ServerOnly)) return
     const level = fromLogLevel(logLevel)
-    if (!passes(level, levelsOf.get(request.value.session))) return
+    if (!passes(level, levelsOf.of(request.value))) return
     const parts = Array.isArray(message) ? message : [message]
     const text = parts.length === 1 ? parts[0] : parts
     const data = HashMap.size(annotations) === 0 ? text : { message: text, ...Object.fromEntries(annotations) }

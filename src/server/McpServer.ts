@@ -1,5 +1,5 @@
 /**
- * The MCP server: lifecycle (`initialize`, `ping`), tools, resources and resource templates,
+ * The MCP server: lifecycle (`initialize`, `ping`; `server/discover` in 2026-07-28), tools, resources and resource templates,
  * prompts, completions and logging to the client, with list-change and resource-update
  * notifications, served over any transport through the Protocol engine. Handlers reach the
  * client through `ToolContext` (progress, logs, elicitation, sampling, roots).
@@ -25,12 +25,14 @@ import * as Router from "../protocol/Router.js"
 import { InitializeRequestParams } from "../schema/lifecycle.js"
 import { SetLevelRequestParams } from "../schema/logging.js"
 import type { Implementation, InitializeResult, ServerCapabilities } from "../schema/index.js"
-import { isAtLeast, negotiate } from "../schema/versions.js"
+import { DiscoverRequestParams, type DiscoverResult } from "../schema/stateless.js"
+import { isAtLeast, negotiate, ProtocolVersions } from "../schema/versions.js"
 import type { Transport } from "../transport/Transport.js"
 import * as Completions from "./internal/completion.js"
 import { Connections } from "./internal/connections.js"
 import { Prompts } from "./internal/prompts.js"
 import { Resources } from "./internal/resources.js"
+import { StatelessAnswers } from "./internal/stateless.js"
 import { Tools } from "./internal/tools.js"
 import * as Logging from "./Logging.js"
 import type * as Prompt from "./Prompt.js"
@@ -64,6 +66,11 @@ export interface Options<
   readonly pageSize?: number
   /** The log threshold of a session until its client sends `logging/setLevel`. Default `"info"`. */
   readonly logLevel?: Logging.Threshold
+  /**
+   * 2026-07-28: how long clients may cache lists, reads and `server/discover` (`ttlMs`).
+   * Default 0 (stale at once: lists change at runtime).
+   */
+  readonly cacheTtlMs?: number
 }
 
 type Items<O, K extends string> = O extends { readonly [P in K]?: infer A } ? A extends ReadonlyArray<infer X> ? X : never : never
@@ -135,9 +142,16 @@ export const make = <O extends Options<any, any, any, any>>(
     // Handlers run on each connection's runtime: give it the services they need, and ToolContext.
     const context = Context.add(yield* Effect.context<Requirements<O>>(), ToolContext.ToolContext, ToolContext.make(levels))
     const connections = new Connections()
-    const tools = new Tools(options.tools ?? [], options.pageSize, connections)
-    const resources = new Resources(options.resources ?? [], options.resourceTemplates ?? [], options.pageSize, connections)
-    const prompts = new Prompts(options.prompts ?? [], options.pageSize, connections)
+    const stateless = new StatelessAnswers(serverInfo(info), options.cacheTtlMs ?? 0)
+    const tools = new Tools(options.tools ?? [], options.pageSize, connections, stateless)
+    const resources = new Resources(options.resources ?? [], options.resourceTemplates ?? [], options.pageSize, connections, stateless)
+    const prompts = new Prompts(options.prompts ?? [], options.pageSize, connections, stateless)
+    const discovered: DiscoverResult = {
+      supportedVersions: [...ProtocolVersions].reverse(),
+      capabilities: capabilitiesWithCompletions,
+      ...(info.instructions === undefined ? {} : { instructions: info.instructions }),
+      ...stateless.hints("public")
+    }
 
     const initialize = Router.request("initialize", InitializeRequestParams, (params) =>
       Effect.flatMap(RequestContext, (request) => {
@@ -158,6 +172,8 @@ export const make = <O extends Options<any, any, any, any>>(
     const router = new Router.Router<any>([
       initialize,
       Router.request("ping", Schema.Struct({}), () => Effect.succeed({}), { priority: "immediate", beforeInitialize: true }),
+      // 2026-07-28 only (the engine answers -32601 in other eras).
+      Router.request("server/discover", DiscoverRequestParams, () => Effect.succeed(discovered), { priority: "immediate", beforeInitialize: true }),
       Router.notification("notifications/initialized", Schema.Struct({}), () =>
         Effect.map(RequestContext, (request) => {
           request.session.initialized = true
@@ -175,7 +191,7 @@ export const make = <O extends Options<any, any, any, any>>(
 
     const connect = (transport: Transport) =>
       Effect.gen(function*() {
-        const connection = yield* protocol.connect(transport, router, "server").pipe(
+        const connection = yield* protocol.connect(transport, router, "server", { resultMeta: stateless.resultMeta }).pipe(
           Logging.withClientLogging(levels),
           Effect.provide(context)
         )

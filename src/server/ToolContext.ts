@@ -118,12 +118,12 @@ const requireCapability = (
   capability: string,
   since?: ProtocolVersion
 ): Effect.Effect<void, CapabilityError> => {
-  const version = request.session.protocolVersion
+  const version = request.protocolVersion
   const spec = findMethod("server", method.startsWith("notifications/") ? "notification" : "request", method)
   if (version === undefined || spec === undefined || !isAvailable(spec, version) || (since !== undefined && !isAtLeast(version, since))) {
     return Effect.fail(new CapabilityError({ capability, method, message: `${capability} (${method}) is not available in protocol version ${version ?? "(none)"}` }))
   }
-  const capabilities = request.session.peerCapabilities
+  const capabilities = request.peerCapabilities
   // `elicitation: {}` means form mode (2025-06-18 has no modes); `{ url: {} }` alone does not.
   const declared = capability === "elicitation.form"
     ? capabilityAt(capabilities, "elicitation.form") ||

@@ -1,6 +1,7 @@
 /**
  * A keyed collection served by a paged list method (`tools/list`, `resources/list`…): opaque
- * cursors, and each page serialized once and kept until the collection changes.
+ * cursors, and each page serialized once and kept until the collection changes. A 2026-07-28
+ * page starts with the fields that era adds (`resultType`, `_meta`, cache hints), kept apart.
  */
 import * as Effect from "effect/Effect"
 import { McpError } from "../../protocol/errors.js"
@@ -21,6 +22,9 @@ const decodeCursor = (cursor: string): number | undefined => {
 export class Listing<A> {
   private readonly items = new Map<string, A>()
   private pages = new Map<number, RawJson>()
+  private statelessPages = new Map<number, RawJson>()
+  /** The 2026-07-28 fields as JSON object members, followed by a comma. */
+  private readonly statelessPrefix: string
 
   constructor(
     /** The list method, for error messages. */
@@ -28,8 +32,12 @@ export class Listing<A> {
     /** The result's array field (`tools`, `resources`…). */
     private readonly field: string,
     private readonly wire: (item: A) => unknown,
-    private readonly pageSize: number | undefined
-  ) {}
+    private readonly pageSize: number | undefined,
+    /** Fields of every 2026-07-28 page (`resultType`, `_meta`, `ttlMs`, `cacheScope`). */
+    statelessFields: Record<string, unknown>
+  ) {
+    this.statelessPrefix = JSON.stringify(statelessFields).slice(1, -1) + ","
+  }
 
   get(key: string): A | undefined {
     return this.items.get(key)
@@ -42,30 +50,34 @@ export class Listing<A> {
   set(key: string, item: A): void {
     this.items.set(key, item)
     this.pages = new Map()
+    this.statelessPages = new Map()
   }
 
   delete(key: string): boolean {
     if (!this.items.delete(key)) return false
     this.pages = new Map()
+    this.statelessPages = new Map()
     return true
   }
 
-  /** The page that starts at `cursor` (the first page without one). */
-  page(cursor: string | undefined): Effect.Effect<RawJson, McpError> {
+  /** The page that starts at `cursor` (the first page without one), in 2026-07-28 form when `stateless`. */
+  page(cursor: string | undefined, stateless = false): Effect.Effect<RawJson, McpError> {
     let offset = 0
     if (cursor !== undefined) {
       const decoded = decodeCursor(cursor)
       if (decoded === undefined) return Effect.fail(McpError.invalidParams(`Invalid params for ${this.method}: unknown cursor`))
       offset = decoded
     }
-    const cached = this.pages.get(offset)
+    const pages = stateless ? this.statelessPages : this.pages
+    const cached = pages.get(offset)
     if (cached !== undefined) return Effect.succeed(cached)
     const all = [...this.items.values()]
     const end = this.pageSize === undefined ? all.length : Math.min(all.length, offset + this.pageSize)
     const result: Record<string, unknown> = { [this.field]: all.slice(offset, end).map(this.wire) }
     if (end < all.length) result.nextCursor = encodeCursor(end)
-    const raw = new RawJson(JSON.stringify(result))
-    this.pages.set(offset, raw)
+    const text = JSON.stringify(result)
+    const raw = new RawJson(stateless ? `{${this.statelessPrefix}${text.slice(1)}` : text)
+    pages.set(offset, raw)
     return Effect.succeed(raw)
   }
 }

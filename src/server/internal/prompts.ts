@@ -10,12 +10,18 @@ import * as Prompt from "../Prompt.js"
 import type { Connections } from "./connections.js"
 import { answeringFailures } from "./failures.js"
 import { Listing } from "./listing.js"
+import { isStateless, type StatelessAnswers } from "./stateless.js"
 
 export class Prompts {
   private readonly listing: Listing<Prompt.Any>
 
-  constructor(prompts: ReadonlyArray<Prompt.Any>, pageSize: number | undefined, private readonly connections: Connections) {
-    this.listing = new Listing("prompts/list", "prompts", (prompt) => prompt.wire, pageSize)
+  constructor(
+    prompts: ReadonlyArray<Prompt.Any>,
+    pageSize: number | undefined,
+    private readonly connections: Connections,
+    stateless: StatelessAnswers
+  ) {
+    this.listing = new Listing("prompts/list", "prompts", (prompt) => prompt.wire, pageSize, stateless.listFields())
     for (const prompt of prompts) this.listing.set(prompt.name, prompt)
   }
 
@@ -39,7 +45,7 @@ export class Prompts {
 
   routes(): ReadonlyArray<Router.Route<any, any>> {
     return [
-      Router.request("prompts/list", ListPromptsRequestParams, (params) => this.listing.page(params.cursor)),
+      Router.request("prompts/list", ListPromptsRequestParams, (params) => this.listing.page(params.cursor, isStateless(params))),
       Router.request("prompts/get", GetPromptRequestParams, (params) => {
         const prompt = this.listing.get(params.name)
         if (prompt === undefined) return Effect.fail(McpError.invalidParams(`Unknown prompt: ${params.name}`, { name: params.name }))

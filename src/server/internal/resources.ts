@@ -5,7 +5,7 @@
  * `resources/updated` (to subscribers only) and `resources/list_changed`.
  */
 import * as Effect from "effect/Effect"
-import type { McpError } from "../../protocol/errors.js"
+import { McpError } from "../../protocol/errors.js"
 import { RequestContext } from "../../protocol/RequestContext.js"
 import * as Router from "../../protocol/Router.js"
 import type { Session } from "../../protocol/Session.js"
@@ -16,12 +16,14 @@ import {
   SubscribeRequestParams,
   UnsubscribeRequestParams
 } from "../../schema/resources.js"
+import { ErrorCode } from "../../schema/jsonrpc.js"
 import type { ReadResourceResult } from "../../schema/resources.js"
 import * as Resource from "../Resource.js"
 import type * as ResourceTemplate from "../ResourceTemplate.js"
 import type { Connections } from "./connections.js"
 import { answeringFailures } from "./failures.js"
 import { Listing } from "./listing.js"
+import { isStateless, type StatelessAnswers } from "./stateless.js"
 
 export class Resources {
   private readonly resources: Listing<Resource.Any>
@@ -32,10 +34,11 @@ export class Resources {
     resources: ReadonlyArray<Resource.Any>,
     templates: ReadonlyArray<ResourceTemplate.Any>,
     pageSize: number | undefined,
-    private readonly connections: Connections
+    private readonly connections: Connections,
+    private readonly stateless: StatelessAnswers
   ) {
-    this.resources = new Listing("resources/list", "resources", (resource) => resource.wire, pageSize)
-    this.templates = new Listing("resources/templates/list", "resourceTemplates", (template) => template.wire, pageSize)
+    this.resources = new Listing("resources/list", "resources", (resource) => resource.wire, pageSize, stateless.listFields())
+    this.templates = new Listing("resources/templates/list", "resourceTemplates", (template) => template.wire, pageSize, stateless.listFields())
     for (const resource of resources) this.resources.set(resource.uri, resource)
     for (const template of templates) this.templates.set(template.uriTemplate, template)
   }
@@ -101,11 +104,24 @@ export class Resources {
     return Effect.fail(new Resource.ResourceNotFound({ uri }).toMcpError())
   }
 
+  /**
+   * A 2026-07-28 read: cache hints (private: a read may depend on who asks), and an unknown
+   * URI is -32602 (that era retired -32002).
+   */
+  private readStateless(uri: string): Effect.Effect<ReadResourceResult, McpError, any> {
+    return this.read(uri).pipe(
+      Effect.map((result) => ({ ...result, ...this.stateless.hints("private") })),
+      Effect.mapError((error) => error.code === ErrorCode.ResourceNotFound ? McpError.invalidParams(error.message, error.data) : error)
+    )
+  }
+
   routes(): ReadonlyArray<Router.Route<any, any>> {
     return [
-      Router.request("resources/list", ListResourcesRequestParams, (params) => this.resources.page(params.cursor)),
-      Router.request("resources/templates/list", ListResourceTemplatesRequestParams, (params) => this.templates.page(params.cursor)),
-      Router.request("resources/read", ReadResourceRequestParams, (params) => this.read(params.uri)),
+      Router.request("resources/list", ListResourcesRequestParams, (params) => this.resources.page(params.cursor, isStateless(params))),
+      Router.request("resources/templates/list", ListResourceTemplatesRequestParams, (params) =>
+        this.templates.page(params.cursor, isStateless(params))),
+      Router.request("resources/read", ReadResourceRequestParams, (params) =>
+        isStateless(params) ? this.readStateless(params.uri) : this.read(params.uri)),
       Router.request("resources/subscribe", SubscribeRequestParams, (params) =>
         Effect.flatMap(RequestContext, (request) => {
           if (!this.exists(params.uri)) return Effect.fail(new Resource.ResourceNotFound({ uri: params.uri }).toMcpError())

@@ -12,12 +12,18 @@ import { isAtLeast } from "../../schema/versions.js"
 import * as Tool from "../Tool.js"
 import type { Connections } from "./connections.js"
 import { Listing } from "./listing.js"
+import { isStateless, type StatelessAnswers } from "./stateless.js"
 
 export class Tools {
   private readonly listing: Listing<Tool.Any>
 
-  constructor(tools: ReadonlyArray<Tool.Any>, pageSize: number | undefined, private readonly connections: Connections) {
-    this.listing = new Listing("tools/list", "tools", (tool) => tool.wire(), pageSize)
+  constructor(
+    tools: ReadonlyArray<Tool.Any>,
+    pageSize: number | undefined,
+    private readonly connections: Connections,
+    stateless: StatelessAnswers
+  ) {
+    this.listing = new Listing("tools/list", "tools", (tool) => tool.wire(), pageSize, stateless.listFields())
     for (const tool of tools) this.listing.set(tool.name, tool)
   }
 
@@ -37,7 +43,7 @@ export class Tools {
 
   routes(): ReadonlyArray<Router.Route<any, any>> {
     return [
-      Router.request("tools/list", ListToolsRequestParams, (params) => this.listing.page(params.cursor)),
+      Router.request("tools/list", ListToolsRequestParams, (params) => this.listing.page(params.cursor, isStateless(params))),
       Router.request("tools/call", CallToolRequestParams, (params) =>
         Effect.flatMap(RequestContext, (request): Effect.Effect<CallToolResult, McpError, any> => {
           const tool = this.listing.get(params.name)
@@ -49,7 +55,7 @@ export class Tools {
             const issues = Router.formatIssues(input.left)
             const message = `Invalid arguments for tool ${tool.name}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`
             // Since 2025-11-25 input errors are tool errors the model can see and correct.
-            const version = request.session.protocolVersion
+            const version = request.protocolVersion
             return version !== undefined && isAtLeast(version, "2025-11-25")
               ? Effect.succeed(Tool.errorResult(tool, message, { issues }))
               : Effect.fail(McpError.invalidParams(message, { issues }))
