@@ -33,7 +33,7 @@ const ROOT = path.resolve(HERE, "..")
 const HELP = `usage: node bench/run.mjs [options]        (npm run bench builds first, then runs this)
 
   --transport LIST        stdio, http or both, in that order [stdio,http]
-  --quick                 1 round, smaller n: a smoke run (stdio about 30 s, http about 40 s)
+  --quick                 1 round, smaller n: a smoke run (stdio about 30 s, http about 45 s)
   --rounds N              rounds; each runs every scenario for every implementation [3]
   --scenarios LIST        stdio: startup,seq,pipe,list,leak; http: load,sessions,leak [all];
                           a transport runs the ones it knows (and is skipped if that leaves none)
@@ -293,7 +293,7 @@ const header = (transport, doc) => {
 
 const describeStdio = (cfg, doc) => {
   const lines = [header("stdio", doc)]
-  lines.push(`ours: \`${cfg.impls.ours.cmd}\`${cfg.oursOverridden ? " (overridden)" : ""}`)
+  lines.push(oursLine(cfg))
   const listed = Object.entries(doc.raw.list?.perImpl ?? {}).map(([name, a]) => `${name} ${a.tools}${a.pages > 1 ? ` in ${a.pages} pages` : ""}`)
   if (listed.length) lines.push(`tools listed: ${listed.join(", ")}`)
   if (doc.aborted) lines.push("ABORTED by the watchdog: partial results")
@@ -304,7 +304,7 @@ const describeStdio = (cfg, doc) => {
 
 const describeHttp = (cfg, doc) => {
   const lines = [`${header("Streamable HTTP", doc)}; client: ${cfg.client === "raw" ? "lean keep-alive HTTP/1.1 (lib/http.mjs)" : "undici"}`]
-  lines.push(`ours: \`${cfg.impls.ours.cmd}\`${cfg.oursOverridden ? " (overridden)" : ""}`)
+  lines.push(oursLine(cfg))
   const modes = cfg.order.map((name) => {
     const p = cfg.impls[name].preflight
     return `${name} ${p?.callMode ?? "?"}${p?.listMode && p.listMode !== p.callMode ? ` (tools/list ${p.listMode})` : ""}`
@@ -333,12 +333,42 @@ const describeHttp = (cfg, doc) => {
 // ------------------------------------------------------------------------------------------------
 let aborted = false
 const tempDirs = []
+let snapshotDir = null
 const removeTempDirs = () => {
   for (const d of tempDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
 }
 const cleanUp = () => {
   killAllServers()
   removeTempDirs()
+  if (snapshotDir) fs.rmSync(snapshotDir, { recursive: true, force: true })
+  snapshotDir = null
+}
+
+const DIST = path.join(ROOT, "dist", "mcx.js")
+
+/**
+ * Ours runs from a copy of dist/mcx.js (a self-contained bundle) taken at the start: a rebuild
+ * during the run (other work goes on in this tree) neither breaks it nor mixes two versions.
+ */
+const snapshotOurs = (cfg) => {
+  const uses = cfg.transports.filter((t) => !cfg[t].oursOverridden)
+  if (uses.length === 0 || !fs.existsSync(DIST)) return
+  snapshotDir = fs.mkdtempSync(path.join(os.tmpdir(), "mcx-bench-dist-"))
+  const copy = path.join(snapshotDir, "mcx.js")
+  fs.copyFileSync(DIST, copy)
+  const st = fs.statSync(copy)
+  const snapshot = { of: "dist/mcx.js", builtAt: fs.statSync(DIST).mtime.toISOString(), bytes: st.size }
+  for (const t of uses) {
+    const ours = cfg[t].impls.ours
+    ours.shownCmd = ours.cmd
+    for (const k of ["cmd", "listCmd"]) if (ours[k]) ours[k] = ours[k].replace("dist/mcx.js", shellQuote(copy))
+    cfg[t].snapshot = snapshot
+  }
+}
+const oursLine = (cfg) => {
+  const ours = cfg.impls.ours
+  const how = cfg.oursOverridden ? " (overridden)" : cfg.snapshot ? ` (run from a copy taken at the start; built ${cfg.snapshot.builtAt.slice(11, 19)} UTC)` : ""
+  return `ours: \`${ours.shownCmd ?? ours.cmd}\`${how}`
 }
 
 const newHookDir = () => {
@@ -374,7 +404,7 @@ const finishDoc = (cfg, doc, table) => {
 }
 
 const runStdio = async (cfg) => {
-  if (!cfg.oursOverridden && !fs.existsSync(path.join(ROOT, "dist", "mcx.js"))) {
+  if (!cfg.oursOverridden && !cfg.snapshot) {
     throw new Error('dist/mcx.js not found: build first (npm run build; npm run bench builds), or pass --ours "<cmd>"')
   }
   const startedAt = new Date().toISOString()
@@ -447,6 +477,7 @@ const runStdio = async (cfg) => {
     loadavg: { start: loadStart, end: os.loadavg()[0] },
     config: { rounds: cfg.rounds, roundsRun, quick: cfg.quick, scenarios: cfg.scenarios, tools: cfg.tools, params: cfg.params, protocolVersion: PROTOCOL_VERSION },
     impls: cfg.impls,
+    oursBuild: cfg.snapshot ?? null,
     warnings,
     problems: [...failures, ...findProblems(agg)],
     summary,
@@ -457,7 +488,7 @@ const runStdio = async (cfg) => {
 }
 
 const runHttp = async (cfg) => {
-  if (!cfg.oursOverridden && !fs.existsSync(path.join(ROOT, "dist", "mcx.js"))) {
+  if (!cfg.oursOverridden && !cfg.snapshot) {
     throw new Error('dist/mcx.js not found: build first (npm run build; npm run bench builds), or pass --ours-http "<cmd>"')
   }
   if (cfg.client === "undici") await loadUndici()
@@ -515,6 +546,7 @@ const runHttp = async (cfg) => {
     loadavg: { start: loadStart, end: os.loadavg()[0] },
     config: { rounds: cfg.rounds, roundsRun, quick: cfg.quick, scenarios: cfg.scenarios, levels: cfg.levels, client: cfg.client, params: toJson(cfg.params), protocolVersion: PROTOCOL_VERSION },
     impls: cfg.impls,
+    oursBuild: cfg.snapshot ?? null,
     warnings,
     problems: [...failures, ...findProblems(agg)],
     summary,
@@ -549,6 +581,7 @@ const main = async () => {
 
   const codes = []
   try {
+    snapshotOurs(cfg)
     for (const t of cfg.transports) {
       if (aborted) break
       try {
