@@ -54,7 +54,9 @@ const serve = (args: ReadonlyArray<string>): Effect.Effect<void, unknown> => {
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError("mcx serve: --port takes a port number from 0 to 65535")
   const tools: Array<Tool.Tool<any, any, any, RequestContext>> = [...(values.demo ? Demo.tools : []), ...Demo.dummies(extra)]
-  const server = McpServer.layer({ name: "mcx", version: VERSION }, { tools })
+  const server = values.demo
+    ? McpServer.layer({ name: "mcx", version: VERSION }, { tools, ...Demo.features })
+    : McpServer.layer({ name: "mcx", version: VERSION }, { tools })
   const demo = values.demo ? " --demo" : ""
   if (values.stdio) {
     return Effect.gen(function*() {
