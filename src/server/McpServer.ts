@@ -17,7 +17,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import { McpError, type TransportError } from "../protocol/errors.js"
 import * as Protocol from "../protocol/Protocol.js"
 import { RequestContext } from "../protocol/RequestContext.js"
@@ -30,6 +30,7 @@ import { isAtLeast, negotiate, ProtocolVersions } from "../schema/versions.js"
 import type { Transport } from "../transport/Transport.js"
 import * as Completions from "./internal/completion.js"
 import { Connections } from "./internal/connections.js"
+import { InputRounds } from "./internal/inputRequired.js"
 import { Prompts } from "./internal/prompts.js"
 import { Resources } from "./internal/resources.js"
 import { StatelessAnswers } from "./internal/stateless.js"
@@ -71,6 +72,11 @@ export interface Options<
    * Default 0 (stale at once: lists change at runtime).
    */
   readonly cacheTtlMs?: number
+  /**
+   * 2026-07-28: the HMAC-SHA256 key that signs the `requestState` of input-required results.
+   * Give the same key to every instance behind a load balancer; a random key per process by default.
+   */
+  readonly requestStateKey?: string | Uint8Array
 }
 
 type Items<O, K extends string> = O extends { readonly [P in K]?: infer A } ? A extends ReadonlyArray<infer X> ? X : never : never
@@ -139,11 +145,17 @@ export const make = <O extends Options<any, any, any, any>>(
   Effect.gen(function*() {
     const protocol = yield* Protocol.Protocol
     const levels = new Logging.Levels(options.logLevel ?? "info")
+    const rounds = new InputRounds(options.requestStateKey)
     // Handlers run on each connection's runtime: give it the services they need, and ToolContext.
-    const context = Context.add(yield* Effect.context<Requirements<O>>(), ToolContext.ToolContext, ToolContext.make(levels))
+    // Without the layer's own Scope: each connection must register its shutdown in the caller's.
+    const context = Context.add(
+      Context.omit(Scope.Scope)(yield* Effect.context<Requirements<O>>()) as Context.Context<Requirements<O>>,
+      ToolContext.ToolContext,
+      ToolContext.make(levels, rounds)
+    )
     const connections = new Connections()
     const stateless = new StatelessAnswers(serverInfo(info), options.cacheTtlMs ?? 0)
-    const tools = new Tools(options.tools ?? [], options.pageSize, connections, stateless)
+    const tools = new Tools(options.tools ?? [], options.pageSize, connections, stateless, rounds)
     const resources = new Resources(options.resources ?? [], options.resourceTemplates ?? [], options.pageSize, connections, stateless)
     const prompts = new Prompts(options.prompts ?? [], options.pageSize, connections, stateless)
     const discovered: DiscoverResult = {

@@ -5,8 +5,11 @@
  * requirements, and `Tool.Requirements` leaves it out.
  *
  * Each method acts on the request being served (found through `RequestContext`), so one service
- * serves every request. The interface is what a future input-required flow (2026-07-28) will
- * implement too.
+ * serves every request. In a 2026-07-28 `tools/call`, elicitation, sampling and roots are not
+ * sent as requests: the call ends with an `InputRequiredResult`, and when the client retries
+ * it with the answers the tool runs again from the start, each request answered in order from
+ * the answers so far. Tools written for either era work in both, as long as what they do
+ * before their last request is safe to repeat.
  *
  * @example
  * ```ts
@@ -34,6 +37,7 @@ import { ListRootsResult, type Root } from "../schema/roots.js"
 import { type CreateMessageRequestParams, CreateMessageResult } from "../schema/sampling.js"
 import { isAtLeast, type ProtocolVersion } from "../schema/versions.js"
 import * as Elicitation from "./Elicitation.js"
+import type { InputRounds } from "./internal/inputRequired.js"
 import * as Logging from "./Logging.js"
 
 /** The client did not declare the capability a request to it needs (or its version lacks the method). */
@@ -99,6 +103,9 @@ export interface Service {
 /** The requests' context of a tool: progress, logging, elicitation, sampling, roots. */
 export class ToolContext extends Context.Tag("machine-context/ToolContext")<ToolContext, Service>() {}
 
+/** Requests to the client that 2026-07-28 carries as input requests. */
+const InputRequestMethods: ReadonlySet<string> = new Set(["elicitation/create", "sampling/createMessage", "roots/list"])
+
 const capabilityAt = (capabilities: Record<string, unknown>, path: string): boolean => {
   let node: unknown = capabilities
   for (const key of path.split(".")) {
@@ -120,7 +127,10 @@ const requireCapability = (
 ): Effect.Effect<void, CapabilityError> => {
   const version = request.protocolVersion
   const spec = findMethod("server", method.startsWith("notifications/") ? "notification" : "request", method)
-  if (version === undefined || spec === undefined || !isAvailable(spec, version) || (since !== undefined && !isAtLeast(version, since))) {
+  // In 2026-07-28 the requests travel in an InputRequiredResult rather than as requests.
+  const available = spec !== undefined && version !== undefined &&
+    (isAvailable(spec, version) || (version === "2026-07-28" && InputRequestMethods.has(method)))
+  if (version === undefined || !available || (since !== undefined && !isAtLeast(version, since))) {
     return Effect.fail(new CapabilityError({ capability, method, message: `${capability} (${method}) is not available in protocol version ${version ?? "(none)"}` }))
   }
   const capabilities = request.peerCapabilities
@@ -156,13 +166,27 @@ const decodeListRootsResult = decodeWith(ListRootsResult, "roots/list")
 const timeout = (options: RequestOptions | undefined) => options?.timeoutMs === undefined ? undefined : { timeoutMs: options.timeoutMs }
 
 /**
- * The service over the protocol engine's requests to the client (2024-11-05 to 2025-11-25).
- * `levels` holds each session's logging threshold.
+ * The service: requests to the client through the protocol engine (2024-11-05 to 2025-11-25)
+ * or input-required rounds (2026-07-28). `levels` holds each session's logging threshold.
  */
-export const make = (levels: Logging.Levels): Service => {
+export const make = (levels: Logging.Levels, rounds: InputRounds): Service => {
   // The server gives ToolContext only to handlers, and every handler has its RequestContext.
   const withRequest = <A, E>(f: (request: RequestContextService) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
     Effect.flatMap(RequestContext, f) as Effect.Effect<A, E>
+  /** A request to the client: sent (stateful eras), or an input request of the call (2026-07-28). */
+  const ask = (
+    request: RequestContextService,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: RequestOptions | undefined
+  ): Effect.Effect<Record<string, unknown>, ClientRequestError> => {
+    if (request.protocolVersion !== "2026-07-28") return request.request(method, params, timeout(options))
+    return rounds.ask(request, method, params ?? {}) ?? Effect.fail(new CapabilityError({
+      capability: method,
+      method,
+      message: `In protocol version 2026-07-28, ${method} is only available to tools (as an input request of tools/call)`
+    }))
+  }
   return {
     progress: (progress, total, message) => withRequest((request) => request.progress(progress, total, message)),
     log: (level, data, logger) => withRequest((request) => Logging.send(levels, request, level, data, logger)),
@@ -171,7 +195,7 @@ export const make = (levels: Logging.Levels): Service => {
         Effect.gen(function*() {
           yield* requireCapability(request, "elicitation/create", "elicitation.form")
           const requestedSchema = Elicitation.requestedSchemaOf(schema)
-          const result = yield* request.request("elicitation/create", { message, requestedSchema }, timeout(options))
+          const result = yield* ask(request, "elicitation/create", { message, requestedSchema }, options)
           const answer = yield* decodeElicitResult(result)
           if (answer.action !== "accept") return { action: answer.action }
           const content = yield* decodeWith(schema, "elicitation/create")(answer.content ?? {})
@@ -181,7 +205,7 @@ export const make = (levels: Logging.Levels): Service => {
       withRequest((request) =>
         Effect.gen(function*() {
           yield* requireCapability(request, "elicitation/create", "elicitation.url", "2025-11-25")
-          const result = yield* request.request("elicitation/create", { mode: "url", message, url, elicitationId }, timeout(options))
+          const result = yield* ask(request, "elicitation/create", { mode: "url", message, url, elicitationId }, options)
           const answer = yield* decodeElicitResult(result)
           return { action: answer.action }
         })),
@@ -198,14 +222,14 @@ export const make = (levels: Logging.Levels): Service => {
           if (params.tools !== undefined || params.toolChoice !== undefined) {
             yield* requireCapability(request, "sampling/createMessage", "sampling.tools", "2025-11-25")
           }
-          const result = yield* request.request("sampling/createMessage", params as Record<string, unknown>, timeout(options))
+          const result = yield* ask(request, "sampling/createMessage", params as Record<string, unknown>, options)
           return yield* decodeCreateMessageResult(result)
         })),
     listRoots: (options) =>
       withRequest((request) =>
         Effect.gen(function*() {
           yield* requireCapability(request, "roots/list", "roots")
-          const result = yield* request.request("roots/list", undefined, timeout(options))
+          const result = yield* ask(request, "roots/list", undefined, options)
           return (yield* decodeListRootsResult(result)).roots
         }))
   }

@@ -22,6 +22,25 @@ const Chatty = Tool.make("chatty", { input: Schema.Struct({}) }, () =>
     return "done"
   }))
 
+/** Runs `effect` and answers with `_tag: message` on failure, so tests see which error it was. */
+const tagged = <A>(effect: Effect.Effect<A, { readonly _tag: string; readonly message: string }, ToolContext>) =>
+  Effect.catchAll(Effect.map(effect, (value) => JSON.stringify(value)), (error) => Effect.succeed(`${error._tag}: ${error.message}`))
+
+let signupRuns = 0
+const Signup = Tool.make("signup", { input: Schema.Struct({ plan: Schema.String }) }, ({ plan }) =>
+  Effect.gen(function*() {
+    signupRuns++
+    const context = yield* ToolContext
+    const name = yield* context.elicit("Your name?", Schema.Struct({ name: Schema.String }))
+    const age = yield* context.elicit("Your age?", Schema.Struct({ age: Schema.Int }))
+    if (name.action !== "accept" || age.action !== "accept") return "declined"
+    return `${name.content.name} (${age.content.age}) on ${plan}`
+  }).pipe(Effect.orDie))
+
+const Sample = Tool.make("sample", { input: Schema.Struct({}) }, () =>
+  tagged(Effect.flatMap(ToolContext, (context) =>
+    context.sample({ messages: [{ role: "user", content: { type: "text", text: "Hi" } }], maxTokens: 10 }))))
+
 const Readme = Resource.make({ uri: "test://readme", name: "readme", mimeType: "text/plain" }, Effect.succeed("hello"))
 
 const serverInfo = { name: "test", version: "1.0.0" }
@@ -117,5 +136,91 @@ describe("McpServer, 2026-07-28", () => {
       ])
       yield* ask2026(peer, 3, "tools/call", { name: "chatty", arguments: {} }, {}, { "io.modelcontextprotocol/logLevel": "debug" })
       expect(messages(yield* peer.drain(10)).map((m) => m.level)).toEqual(["debug", "info", "warning", "error"])
+    }))
+
+  it.scopedLive("input required: a tool that elicits twice ends twice with input requests, then completes on replay", () =>
+    Effect.gen(function*() {
+      const { peer } = yield* statelessPeer({ tools: [Signup] })
+      const elicitation = { elicitation: { form: {} } }
+      signupRuns = 0
+      const first = (yield* ask2026(peer, 1, "tools/call", { name: "signup", arguments: { plan: "pro" } }, elicitation)).result
+      expect(first.resultType).toBe("input_required")
+      expect(first.inputRequests).toEqual({
+        "0": {
+          method: "elicitation/create",
+          params: { message: "Your name?", requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] } }
+        }
+      })
+      expect(typeof first.requestState).toBe("string")
+      expect(first._meta).toEqual({ "io.modelcontextprotocol/serverInfo": serverInfo })
+      // No request was sent to the client: the call ended with the input requests.
+      expect((yield* peer.drain(10)).filter((m) => m.method !== undefined)).toEqual([])
+
+      const second = (yield* ask2026(peer, 2, "tools/call", {
+        name: "signup",
+        arguments: { plan: "pro" },
+        inputResponses: { "0": { action: "accept", content: { name: "Ada" } } },
+        requestState: first.requestState
+      }, elicitation)).result
+      expect(second.resultType).toBe("input_required")
+      expect(Object.keys(second.inputRequests)).toEqual(["1"])
+      expect(second.inputRequests["1"].params.message).toBe("Your age?")
+
+      const third = yield* ask2026(peer, 3, "tools/call", {
+        name: "signup",
+        arguments: { plan: "pro" },
+        inputResponses: { "1": { action: "accept", content: { age: 36 } } },
+        requestState: second.requestState
+      }, elicitation)
+      expect(third.result.resultType).toBe("complete")
+      expect(text(third)).toBe("Ada (36) on pro")
+      expect(signupRuns).toBe(3)
+    }))
+
+  it.scopedLive("input required: a forged or foreign requestState, or a missing answer, is -32602", () =>
+    Effect.gen(function*() {
+      const { peer } = yield* statelessPeer({ tools: [Signup, Sample], requestStateKey: "k1" })
+      const capabilities = { elicitation: {}, sampling: {} }
+      const first = (yield* ask2026(peer, 1, "tools/call", { name: "signup", arguments: { plan: "pro" } }, capabilities)).result
+      const [body, mac] = first.requestState.split(".")
+      const decoded = JSON.parse(Buffer.from(body, "base64url").toString("utf8"))
+      const forgedBody = Buffer.from(JSON.stringify({ ...decoded, answers: [{ action: "accept", content: { name: "Eve" } }], pending: [] })).toString("base64url")
+      const retry = (id: number, requestState: unknown, inputResponses: unknown = { "0": { action: "accept", content: { name: "Ada" } } }) =>
+        ask2026(peer, id, "tools/call", { name: "signup", arguments: { plan: "pro" }, inputResponses, requestState }, capabilities)
+      expect((yield* retry(2, `${forgedBody}.${mac}`)).error.code).toBe(-32602)
+      expect((yield* retry(3, forgedBody)).error.code).toBe(-32602)
+      expect((yield* retry(4, `${body}.${Buffer.from("x".repeat(32)).toString("base64url")}`)).error.code).toBe(-32602)
+      expect((yield* retry(5, first.requestState, {})).error.code).toBe(-32602)
+      // A state signed by another server (another key) is refused too.
+      const { peer: other } = yield* statelessPeer({ tools: [Signup], requestStateKey: "k2" })
+      const foreign = (yield* ask2026(other, 1, "tools/call", { name: "signup", arguments: { plan: "pro" } }, capabilities)).result
+      expect((yield* retry(6, foreign.requestState)).error.code).toBe(-32602)
+      // A state issued for another tool is refused.
+      const sampled = (yield* ask2026(peer, 7, "tools/call", { name: "sample", arguments: {} }, capabilities)).result
+      expect(sampled.resultType).toBe("input_required")
+      expect((yield* retry(8, sampled.requestState)).error.code).toBe(-32602)
+      // The genuine state still works.
+      expect((yield* retry(9, first.requestState)).result.inputRequests["1"].method).toBe("elicitation/create")
+    }))
+
+  it.scopedLive("capabilities are per request: sampling refused when this request lacks it, though an earlier one had it", () =>
+    Effect.gen(function*() {
+      const { peer } = yield* statelessPeer({ tools: [Sample] })
+      const withSampling = (yield* ask2026(peer, 1, "tools/call", { name: "sample", arguments: {} }, { sampling: {} })).result
+      expect(withSampling.resultType).toBe("input_required")
+      expect(withSampling.inputRequests["0"]).toEqual({
+        method: "sampling/createMessage",
+        params: { messages: [{ role: "user", content: { type: "text", text: "Hi" } }], maxTokens: 10 }
+      })
+      const without = yield* ask2026(peer, 2, "tools/call", { name: "sample", arguments: {} }, { elicitation: {} })
+      expect(without.result.resultType).toBe("complete")
+      expect(text(without)).toMatch(/^CapabilityError: The client did not declare the sampling capability/)
+      const answered = yield* ask2026(peer, 3, "tools/call", {
+        name: "sample",
+        arguments: {},
+        inputResponses: { "0": { role: "assistant", content: { type: "text", text: "Hello" }, model: "m" } },
+        requestState: withSampling.requestState
+      }, { sampling: {} })
+      expect(JSON.parse(text(answered))).toMatchObject({ role: "assistant", model: "m" })
     }))
 })

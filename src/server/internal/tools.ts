@@ -7,10 +7,12 @@ import { McpError } from "../../protocol/errors.js"
 import { RequestContext } from "../../protocol/RequestContext.js"
 import * as Router from "../../protocol/Router.js"
 import { CallToolRequestParams, ListToolsRequestParams } from "../../schema/tools.js"
+import type { InputRequiredResult } from "../../schema/stateless.js"
 import type { CallToolResult } from "../../schema/tools.js"
 import { isAtLeast } from "../../schema/versions.js"
 import * as Tool from "../Tool.js"
 import type { Connections } from "./connections.js"
+import type { InputRounds } from "./inputRequired.js"
 import { Listing } from "./listing.js"
 import { isStateless, type StatelessAnswers } from "./stateless.js"
 
@@ -21,7 +23,8 @@ export class Tools {
     tools: ReadonlyArray<Tool.Any>,
     pageSize: number | undefined,
     private readonly connections: Connections,
-    stateless: StatelessAnswers
+    stateless: StatelessAnswers,
+    private readonly rounds: InputRounds
   ) {
     this.listing = new Listing("tools/list", "tools", (tool) => tool.wire(), pageSize, stateless.listFields())
     for (const tool of tools) this.listing.set(tool.name, tool)
@@ -45,7 +48,7 @@ export class Tools {
     return [
       Router.request("tools/list", ListToolsRequestParams, (params) => this.listing.page(params.cursor, isStateless(params))),
       Router.request("tools/call", CallToolRequestParams, (params) =>
-        Effect.flatMap(RequestContext, (request): Effect.Effect<CallToolResult, McpError, any> => {
+        Effect.flatMap(RequestContext, (request): Effect.Effect<CallToolResult | InputRequiredResult, McpError, any> => {
           const tool = this.listing.get(params.name)
           if (tool === undefined) {
             return Effect.fail(McpError.invalidParams(`Unknown tool: ${params.name}`, { name: params.name }))
@@ -60,7 +63,9 @@ export class Tools {
               ? Effect.succeed(Tool.errorResult(tool, message, { issues }))
               : Effect.fail(McpError.invalidParams(message, { issues }))
           }
-          return Tool.run(tool, input.right)
+          return isStateless(params)
+            ? this.rounds.run(request, tool.name, params, Tool.run(tool, input.right))
+            : Tool.run(tool, input.right)
         }))
     ]
   }
