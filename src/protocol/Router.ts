@@ -15,8 +15,10 @@ import type { RequestContext } from "./RequestContext.js"
  * - `immediate`: never waits behind queued work and does not count against the connection's
  *   concurrency limit (ping, initialize).
  * - `queued`: served under the per-connection concurrency limit.
+ * - `stream`: a request that lasts until it is cancelled (`subscriptions/listen`): like
+ *   `immediate`, and when the peer closes it is ended rather than waited for.
  */
-export type Priority = "immediate" | "queued"
+export type Priority = "immediate" | "queued" | "stream"
 
 /** A handler of one method. Requests answer with the handler's value; notifications don't. */
 export interface Route<P = unknown, R = never> {

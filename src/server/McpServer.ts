@@ -30,6 +30,7 @@ import { isAtLeast, negotiate, ProtocolVersions } from "../schema/versions.js"
 import type { Transport } from "../transport/Transport.js"
 import * as Completions from "./internal/completion.js"
 import { Connections } from "./internal/connections.js"
+import * as Listen from "./internal/listen.js"
 import { InputRounds } from "./internal/inputRequired.js"
 import { Prompts } from "./internal/prompts.js"
 import { Resources } from "./internal/resources.js"
@@ -117,7 +118,7 @@ export interface Service {
   readonly removePrompt: (name: string) => Effect.Effect<boolean>
   /** The prompts served now. */
   readonly prompts: Effect.Effect<ReadonlyArray<Prompt.Any>>
-  /** Sends `notifications/resources/updated { uri }` to the sessions subscribed to `uri`. */
+  /** Sends `notifications/resources/updated { uri }` to the sessions and listen streams (2026-07-28) subscribed to `uri`. */
   readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
   /** Opens a connection over `transport`; it lives as long as the Scope. */
   readonly connect: (transport: Transport) => Effect.Effect<Protocol.ConnectionHandle, never, Scope.Scope>
@@ -198,7 +199,8 @@ export const make = <O extends Options<any, any, any, any>>(
       ...tools.routes(),
       ...resources.routes(),
       ...prompts.routes(),
-      ...Completions.routes(prompts, resources)
+      ...Completions.routes(prompts, resources),
+      ...Listen.routes(connections)
     ])
 
     const connect = (transport: Transport) =>

@@ -4,6 +4,8 @@ import * as Schema from "effect/Schema"
 import { RequestContext } from "../../src/protocol/RequestContext.js"
 import * as Router from "../../src/protocol/Router.js"
 import { negotiate } from "../../src/schema/versions.js"
+import * as Protocol from "../../src/protocol/Protocol.js"
+import * as InMemory from "../../src/transport/InMemory.js"
 import { rawPeer } from "../harness.js"
 
 const router = () =>
@@ -91,5 +93,30 @@ describe("Protocol engine, per-request era", () => {
       expect(peer.connection.session.protocolVersion).toBeUndefined()
       // The same methods are served in a stateful era.
       expect((yield* ask(peer, 4, "ping", {})).result).toEqual({})
+    }))
+
+  it.scopedLive("a stream request does not count against the limit, and is ended (not waited for) when the peer closes", () =>
+    Effect.gen(function*() {
+      const streams = new Router.Router([
+        Router.request("listen", Schema.Struct({}), () => Effect.never, { priority: "stream", beforeInitialize: true }),
+        Router.request("work", Schema.Struct({}), () => Effect.succeed({ done: true }), { beforeInitialize: true })
+      ])
+      const [client, server] = InMemory.makePair()
+      const connection = yield* Protocol.make({ maxConcurrentRequests: 1, drainTimeoutMs: 10_000 }).connect(server, streams, "server")
+      const answers: Array<any> = []
+      yield* Effect.forkScoped(client.receive((frame) => {
+        answers.push(JSON.parse(frame as string))
+      }))
+      const running = yield* Effect.fork(connection.run)
+      client.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "listen" }))
+      client.send(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "work" }))
+      yield* Effect.sleep(20)
+      expect(answers).toEqual([{ jsonrpc: "2.0", id: 2, result: { done: true } }])
+      expect(connection.inFlight()).toBe(1)
+      yield* client.close
+      const started = Date.now()
+      yield* running.await
+      expect(Date.now() - started).toBeLessThan(1000)
+      expect(connection.inFlight()).toBe(0)
     }))
 })

@@ -3,12 +3,13 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as McpServer from "../../src/server/McpServer.js"
 import * as Protocol from "../../src/protocol/Protocol.js"
+import * as Prompt from "../../src/server/Prompt.js"
 import * as Resource from "../../src/server/Resource.js"
 import * as Tool from "../../src/server/Tool.js"
 import { ToolContext } from "../../src/server/ToolContext.js"
 import { peerOf } from "../harness.js"
 import { ask, serverWith } from "./support.js"
-import { ask2026, text } from "./support-stateless.js"
+import { ask2026, meta2026, text } from "./support-stateless.js"
 
 const Echo = Tool.make("echo", { input: Schema.Struct({ text: Schema.String }) }, ({ text }) => Effect.succeed(text))
 
@@ -222,5 +223,55 @@ describe("McpServer, 2026-07-28", () => {
         requestState: withSampling.requestState
       }, { sampling: {} })
       expect(JSON.parse(text(answered))).toMatchObject({ role: "assistant", model: "m" })
+    }))
+
+  it.scopedLive("subscriptions/listen: acknowledged first, then only the subscribed URIs and list changes, tagged with its id", () =>
+    Effect.gen(function*() {
+      const { peer, server } = yield* statelessPeer({ tools: [Echo], resources: [Readme], maxConcurrentRequests: 1 })
+      const listen = { toolsListChanged: true, resourceSubscriptions: ["test://readme"] }
+      peer.send({ jsonrpc: "2.0", id: "listen-1", method: "subscriptions/listen", params: { notifications: listen, _meta: meta2026() } })
+      const ack = yield* peer.next()
+      expect(ack).toEqual({
+        jsonrpc: "2.0",
+        method: "notifications/subscriptions/acknowledged",
+        params: { _meta: { "io.modelcontextprotocol/subscriptionId": "listen-1" }, notifications: listen }
+      })
+      // The open stream does not take the connection's only slot.
+      expect(text(yield* ask2026(peer, 1, "tools/call", { name: "echo", arguments: { text: "still served" } }))).toBe("still served")
+
+      yield* server.notifyResourceUpdated("test://readme")
+      yield* server.notifyResourceUpdated("test://other")
+      yield* server.addPrompt(Prompt.make({ name: "p", description: "unasked" }, () => Effect.succeed("hi")))
+      yield* server.addTool(Tool.make("late", { input: Schema.Struct({}) }, () => Effect.succeed("late")))
+      expect(yield* peer.drain(20)).toEqual([
+        {
+          jsonrpc: "2.0",
+          method: "notifications/resources/updated",
+          params: { uri: "test://readme", _meta: { "io.modelcontextprotocol/subscriptionId": "listen-1" } }
+        },
+        {
+          jsonrpc: "2.0",
+          method: "notifications/tools/list_changed",
+          params: { _meta: { "io.modelcontextprotocol/subscriptionId": "listen-1" } }
+        }
+      ])
+    }))
+
+  it.scopedLive("subscriptions/listen: cancelling ends the stream without an answer; it does not exist in a stateful session", () =>
+    Effect.gen(function*() {
+      const { peer, server } = yield* statelessPeer({ resources: [Readme] })
+      peer.send({ jsonrpc: "2.0", id: 7, method: "subscriptions/listen", params: { notifications: { resourceSubscriptions: ["test://readme"] }, _meta: meta2026() } })
+      expect((yield* peer.next()).method).toBe("notifications/subscriptions/acknowledged")
+      yield* server.notifyResourceUpdated("test://readme")
+      expect((yield* peer.next()).method).toBe("notifications/resources/updated")
+      peer.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 7 } })
+      yield* Effect.sleep(10)
+      expect(peer.connection.inFlight()).toBe(0)
+      yield* server.notifyResourceUpdated("test://readme")
+      expect(yield* peer.drain(20)).toEqual([])
+
+      const { peer: statefulPeer } = yield* serverWith({ resources: [Readme] })
+      const stateful = yield* statefulPeer()
+      expect((yield* ask(stateful, 1, "subscriptions/listen", { notifications: {} })).error.code).toBe(-32601)
     }))
 })

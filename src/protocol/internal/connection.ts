@@ -166,8 +166,13 @@ export class Connection<R> {
 
   /** Waits (bounded) for in-flight requests after the peer closed its side. */
   private drain(): Effect.Effect<void> {
+    for (const entry of this.entries.values()) {
+      if (entry.route.priority === "stream") this.cancel(entry)
+    }
     if (this.entries.size === 0) return Effect.void
     return Effect.async<void>((resume) => {
+      // Cancelled streams may have finished already.
+      if (this.entries.size === 0) return resume(Effect.void)
       this.drained = () => resume(Effect.void)
     }).pipe(Effect.timeoutTo({ duration: this.config.drainTimeoutMs, onSuccess: () => undefined, onTimeout: () => undefined }))
   }
@@ -245,7 +250,7 @@ export class Connection<R> {
       answer(out, id, errorFrame(id, ErrorCode.InvalidParams, `Invalid params for ${method}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { issues }))
       return
     }
-    const immediate = route.priority === "immediate"
+    const immediate = route.priority !== "queued"
     const related = out instanceof BatchReply ? out.out : out
     const entry: Entry = { id, route, params: decoded.right, meta, out, related, counted: !immediate, stateless, fiber: undefined, cancelled: false, done: false }
     if (immediate || this.active < this.config.maxConcurrentRequests) {
@@ -371,12 +376,17 @@ export class Connection<R> {
     const entry = this.entries.get(id)
     // The specification forbids cancelling `initialize`.
     if (entry === undefined || entry.route.method === "initialize") return
+    this.cancel(entry)
+  }
+
+  /** Interrupts a request (or drops it from the backlog); it gets no answer. */
+  private cancel(entry: Entry): void {
     entry.cancelled = true
     if (entry.fiber !== undefined) {
       entry.fiber.unsafeInterruptAsFork(FiberId.none)
     } else {
-      this.entries.delete(id)
-      abandon(entry.out, id)
+      this.entries.delete(entry.id)
+      abandon(entry.out, entry.id)
     }
   }
 

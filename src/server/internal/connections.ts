@@ -1,13 +1,23 @@
 /**
- * The server's live connections, for notifications that are not part of a request
- * (`list_changed`, `resources/updated`).
+ * The server's live connections and `subscriptions/listen` streams, for notifications that are
+ * not part of a request (`list_changed`, `resources/updated`).
  */
 import * as Effect from "effect/Effect"
 import type * as Protocol from "../../protocol/Protocol.js"
 import type { Session } from "../../protocol/Session.js"
+import type { SubscriptionFilter } from "../../schema/stateless.js"
+
+/** An open `subscriptions/listen` stream (2026-07-28). */
+export interface Listener {
+  /** The notifications the stream carries (as acknowledged). */
+  readonly filter: SubscriptionFilter
+  /** Sends a notification on the stream (tagged with the subscription's id). */
+  readonly send: (method: string, params: Record<string, unknown> | undefined) => Effect.Effect<void>
+}
 
 export class Connections {
   private readonly live = new Set<Protocol.ConnectionHandle>()
+  private readonly listeners = new Set<Listener>()
 
   add(connection: Protocol.ConnectionHandle): void {
     this.live.add(connection)
@@ -17,17 +27,32 @@ export class Connections {
     this.live.delete(connection)
   }
 
-  /** Notifies every connection that answered `initialize` and passes `filter`. */
+  listen(listener: Listener): void {
+    this.listeners.add(listener)
+  }
+
+  unlisten(listener: Listener): void {
+    this.listeners.delete(listener)
+  }
+
+  /**
+   * Notifies every connection that answered `initialize` and passes `filter`, and every listen
+   * stream whose filter `wants` the notification.
+   */
   notify(
     method: string,
-    params?: Record<string, unknown>,
+    params: Record<string, unknown> | undefined,
+    wants: (filter: SubscriptionFilter) => boolean,
     filter: (session: Session) => boolean = () => true
   ): Effect.Effect<void> {
     return Effect.suspend(() =>
-      Effect.forEach(
-        [...this.live].filter((c) => c.session.protocolVersion !== undefined && filter(c.session)),
-        (c) => c.notify(method, params),
-        { discard: true }
+      Effect.zipRight(
+        Effect.forEach(
+          [...this.live].filter((c) => c.session.protocolVersion !== undefined && filter(c.session)),
+          (c) => c.notify(method, params),
+          { discard: true }
+        ),
+        Effect.forEach([...this.listeners].filter((l) => wants(l.filter)), (l) => l.send(method, params), { discard: true })
       )
     )
   }

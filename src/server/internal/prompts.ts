@@ -25,7 +25,7 @@ export class Prompts {
     for (const prompt of prompts) this.listing.set(prompt.name, prompt)
   }
 
-  private readonly changed = Effect.suspend(() => this.connections.notify("notifications/prompts/list_changed"))
+  private readonly changed = Effect.suspend(() => this.connections.notify("notifications/prompts/list_changed", undefined, (f) => f.promptsListChanged === true))
 
   add(prompt: Prompt.Any): Effect.Effect<void> {
     return Effect.zipRight(Effect.sync(() => this.listing.set(prompt.name, prompt)), this.changed)

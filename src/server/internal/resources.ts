@@ -43,7 +43,7 @@ export class Resources {
     for (const template of templates) this.templates.set(template.uriTemplate, template)
   }
 
-  private readonly changed = Effect.suspend(() => this.connections.notify("notifications/resources/list_changed"))
+  private readonly changed = Effect.suspend(() => this.connections.notify("notifications/resources/list_changed", undefined, (f) => f.resourcesListChanged === true))
 
   add(resource: Resource.Any): Effect.Effect<void> {
     return Effect.zipRight(Effect.sync(() => this.resources.set(resource.uri, resource)), this.changed)
@@ -63,7 +63,12 @@ export class Resources {
 
   /** Sends `notifications/resources/updated` to the sessions subscribed to `uri`. */
   updated(uri: string): Effect.Effect<void> {
-    return this.connections.notify("notifications/resources/updated", { uri }, (session) => this.subscriptions.get(session)?.has(uri) === true)
+    return this.connections.notify(
+      "notifications/resources/updated",
+      { uri },
+      (filter) => filter.resourceSubscriptions?.includes(uri) === true,
+      (session) => this.subscriptions.get(session)?.has(uri) === true
+    )
   }
 
   resourceList(): ReadonlyArray<Resource.Any> {

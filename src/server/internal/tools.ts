@@ -30,7 +30,7 @@ export class Tools {
     for (const tool of tools) this.listing.set(tool.name, tool)
   }
 
-  private readonly changed = Effect.suspend(() => this.connections.notify("notifications/tools/list_changed"))
+  private readonly changed = Effect.suspend(() => this.connections.notify("notifications/tools/list_changed", undefined, (f) => f.toolsListChanged === true))
 
   add(tool: Tool.Any): Effect.Effect<void> {
     return Effect.zipRight(Effect.sync(() => this.listing.set(tool.name, tool)), this.changed)
