@@ -6,6 +6,7 @@
  * The transport errors carry a JSON-RPC error body with id null, as the official SDK answers them.
  */
 import { ErrorCode } from "../../schema/jsonrpc.js"
+import { StatelessErrorCode } from "../../schema/stateless.js"
 import type { SseWriter } from "./Sse.js"
 
 export type Headers = Readonly<Record<string, string>>
@@ -33,6 +34,13 @@ export const stream = (writer: SseWriter): Answer => ({ _tag: "Stream", writer }
 /** A JSON-RPC error response (id null) with an HTTP status. */
 export const jsonRpcError = (status: number, code: number, message: string, headers?: Headers): Answer =>
   text(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }), "application/json", status, headers)
+
+/**
+ * A 2026-07-28 header that disagrees with the body, or is missing: 400 with -32020
+ * (HeaderMismatch) and the request's id.
+ */
+export const headerMismatch = (id: string | number | undefined, message: string): Answer =>
+  text(JSON.stringify({ jsonrpc: "2.0", id: id ?? null, error: { code: StatelessErrorCode.HeaderMismatch, message: `Header mismatch: ${message}` } }), "application/json", 400)
 
 export const badRequest = (message: string): Answer => jsonRpcError(400, TransportErrorCode, `Bad Request: ${message}`)
 

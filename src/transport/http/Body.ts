@@ -72,6 +72,19 @@ export interface Shape {
   readonly quick: boolean
   /** The protocol version a stateless-era request carries in its `_meta`, if any. */
   readonly statelessVersion: string | undefined
+  /** The method of a single request (what `Mcp-Method` must say). */
+  readonly method?: string
+  /** The name a single request acts on (what `Mcp-Name` must say): a tool's or prompt's name, a resource's URI. */
+  readonly name?: string
+  /** The id of a single request (for errors about it). */
+  readonly id?: string | number
+}
+
+/** Methods whose `Mcp-Name` header names what they act on, and the param that holds it. */
+export const NamedMethods: Readonly<Record<string, string>> = {
+  "tools/call": "name",
+  "prompts/get": "name",
+  "resources/read": "uri"
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -102,10 +115,17 @@ export const shape = (text: string): Shape | undefined => {
   const params = value.params
   const meta = isObject(params) && isObject(params._meta) ? params._meta : undefined
   const stateless = meta?.[StatelessVersionKey]
+  const method = value.method as string
+  const nameParam = Object.hasOwn(NamedMethods, method) ? NamedMethods[method]! : undefined
+  const name = nameParam !== undefined && isObject(params) && typeof params[nameParam] === "string" ? params[nameParam] : undefined
+  const id = typeof value.id === "string" || typeof value.id === "number" ? value.id : undefined
   return {
     requests: 1,
-    initialize: value.method === "initialize",
-    quick: quickMethods.has(value.method as string),
-    statelessVersion: typeof stateless === "string" ? stateless : undefined
+    initialize: method === "initialize",
+    quick: quickMethods.has(method),
+    statelessVersion: typeof stateless === "string" ? stateless : undefined,
+    method,
+    ...(name === undefined ? {} : { name }),
+    ...(id === undefined ? {} : { id })
   }
 }

@@ -8,6 +8,7 @@
  * per session): those answers are Effects.
  */
 import * as Effect from "effect/Effect"
+import { StatelessErrorCode } from "../../schema/stateless.js"
 import { isProtocolVersion } from "../../schema/versions.js"
 import * as Answer from "./Answer.js"
 import * as Body from "./Body.js"
@@ -57,11 +58,37 @@ const isJsonContentType = (contentType: string | undefined): boolean => {
 }
 
 /**
- * A request of the stateless era (2026-07-28): served by this endpoint in a later version, without
- * a session. Until then it is refused, naming the versions this endpoint does speak.
+ * The refusal of a 2026-07-28 POST whose headers disagree with its body: `MCP-Protocol-Version`
+ * must be the body's version, `Mcp-Method` its method, `Mcp-Name` (tools/call, prompts/get,
+ * resources/read) the name or URI it acts on.
  */
-const stateless = (version: string): Answer.Answer =>
-  Answer.badRequest(`protocol version ${version} (stateless) is not served here; initialize a session with 2025-11-25 or earlier`)
+const headersDisagree = (headers: RequestHeaders, shape: Body.Shape): Answer.Answer | undefined => {
+  const version = header(headers, "mcp-protocol-version")
+  if (version !== shape.statelessVersion) {
+    return Answer.headerMismatch(shape.id, `MCP-Protocol-Version header ${describe(version)} does not match the body's version '${shape.statelessVersion}'`)
+  }
+  const method = header(headers, "mcp-method")
+  if (method !== shape.method) {
+    return Answer.headerMismatch(shape.id, `Mcp-Method header ${describe(method)} does not match body value '${shape.method}'`)
+  }
+  if (shape.method !== undefined && Object.hasOwn(Body.NamedMethods, shape.method)) {
+    const name = header(headers, "mcp-name")
+    if (name !== shape.name) return Answer.headerMismatch(shape.id, `Mcp-Name header ${describe(name)} does not match body value '${shape.name}'`)
+  }
+  return undefined
+}
+
+const describe = (value: string | undefined): string => value === undefined ? "(missing)" : `'${value}'`
+
+/** Errors that 2026-07-28 answers with 400 over HTTP: a missing client capability, an unsupported version. */
+const badRequestCodes: ReadonlySet<unknown> = new Set([StatelessErrorCode.MissingRequiredClientCapability, StatelessErrorCode.UnsupportedProtocolVersion])
+
+/** Whether a lone answer frame is an error 2026-07-28 sends with status 400. */
+const isBadRequestError = (frame: string): boolean => {
+  if (!frame.includes("\"error\"")) return false
+  const message = JSON.parse(frame) as { readonly error?: { readonly code?: unknown } }
+  return badRequestCodes.has(message.error?.code)
+}
 
 export class Endpoint {
   constructor(private readonly sessions: Sessions, private readonly config: Config) {}
@@ -83,7 +110,7 @@ export class Endpoint {
     if (headers["mcp-session-id"] === undefined) {
       if (shape.initialize) return this.initialize(text, shape, acceptsJson)
       // The 2026-07-28 era has no session: its requests carry their version in `_meta`.
-      if (shape.statelessVersion !== undefined) return stateless(shape.statelessVersion)
+      if (shape.statelessVersion !== undefined) return this.stateless(headers, text, shape, acceptsJson)
     }
     const session = this.session(headers)
     if (!("connection" in session)) return session
@@ -134,6 +161,31 @@ export class Endpoint {
     // Any version this server speaks is accepted (clients send older ones on newer sessions).
     if (version !== undefined && !isProtocolVersion(version)) return Answer.badRequest(`Unsupported protocol version: ${version}`)
     return session
+  }
+
+  /**
+   * A 2026-07-28 POST: served on a connection of its own, never named to the client, closed
+   * once the answer is out, or when the client drops the response stream (which is how a
+   * `subscriptions/listen` ends over HTTP).
+   */
+  private stateless(headers: RequestHeaders, text: string, shape: Body.Shape, acceptsJson: boolean): Answer.Answer | Effect.Effect<Answer.Answer> {
+    const refusal = headersDisagree(headers, shape)
+    if (refusal !== undefined) return refusal
+    return Effect.map(this.sessions.openExchange, (session) => {
+      if (session === "ShuttingDown") return Answer.unavailable("the server is shutting down")
+      const close = () => Effect.runFork(this.sessions.closeExchange(session))
+      const exchange = new Exchange(session)
+      if (!session.connection.handle(text, exchange) || exchange.done) {
+        close()
+        if (!exchange.done) return Answer.accepted
+        const answer = this.complete(exchange, shape, acceptsJson)
+        return answer._tag === "Text" && exchange.frames.length === 1 && isBadRequestError(exchange.frames[0]!)
+          ? Answer.text(answer.body, answer.contentType, 400)
+          : answer
+      }
+      session.onIdle = close
+      return Answer.stream(exchange.openStream())
+    })
   }
 
   /** `initialize` without a session: opens one, kept only when the answer is a result. */

@@ -40,6 +40,8 @@ export class HttpSession implements StreamOwner {
   private closed = false
   /** When the session last saw a request or lost its last connection (ms since the epoch). */
   lastActive = Date.now()
+  /** Called when the session's last open SSE connection closes (a stateless exchange ends with it). */
+  onIdle: (() => void) | undefined = undefined
 
   readonly transport: Transport = {
     send: (frame) => this.standalone().push(frame),
@@ -100,7 +102,10 @@ export class HttpSession implements StreamOwner {
 
   connectionsChanged(delta: number): void {
     this.connections += delta
-    if (this.connections === 0) this.lastActive = Date.now()
+    if (this.connections === 0) {
+      this.lastActive = Date.now()
+      this.onIdle?.()
+    }
   }
 
   touch(now: number): void {

@@ -24,6 +24,8 @@ export type Refusal = "Full" | "ShuttingDown"
 
 export class Sessions {
   private readonly sessions = new Map<string, HttpSession>()
+  /** Connections of stateless (2026-07-28) exchanges: one per POST, never named to the client. */
+  private readonly exchanges = new Set<HttpSession>()
   private accepting = true
 
   constructor(private readonly server: McpServer.Service, private readonly config: Config) {}
@@ -61,6 +63,25 @@ export class Sessions {
         })
       }))
     })
+  }
+
+  /**
+   * Opens the connection of one stateless (2026-07-28) POST: not listed, not named to the
+   * client, closed (`closeExchange`) once its answer is out or its client went away.
+   */
+  get openExchange(): Effect.Effect<HttpSession | "ShuttingDown"> {
+    return Effect.suspend((): Effect.Effect<HttpSession | "ShuttingDown"> => {
+      if (!this.accepting) return Effect.succeed("ShuttingDown" as const)
+      return Effect.map(HttpSession.make(randomUUID(), this.server, this.config), (session) => {
+        this.exchanges.add(session)
+        return session
+      })
+    })
+  }
+
+  /** Closes the connection of a stateless exchange (interrupting what it still runs). */
+  closeExchange(session: HttpSession): Effect.Effect<void> {
+    return Effect.suspend(() => this.exchanges.delete(session) ? session.close : Effect.void)
   }
 
   /** Closes a session and forgets it. */
@@ -102,8 +123,9 @@ export class Sessions {
       return Effect.zipRight(
         busy() ? drain : Effect.void,
         Effect.suspend(() => {
-          const all = [...this.sessions.values()]
+          const all = [...this.sessions.values(), ...this.exchanges]
           this.sessions.clear()
+          this.exchanges.clear()
           return Effect.forEach(all, (session) => session.close, { discard: true, concurrency: "unbounded" })
         })
       )

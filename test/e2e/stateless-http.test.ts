@@ -1,0 +1,142 @@
+/**
+ * The 2026-07-28 stateless era over Streamable HTTP (a real server on 127.0.0.1): POSTs without
+ * a session, headers checked against the body, 400s with the era's error codes, and a
+ * `subscriptions/listen` stream that ends when its client goes away.
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Tool from "../../src/server/Tool.js"
+import { both, delay, initialize, interruptions, messages, post, readEvents, start, type TestServer } from "../transport/http/support.js"
+
+const meta = (version = "2026-07-28") => ({
+  "io.modelcontextprotocol/protocolVersion": version,
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "stateless-http", version: "1" }
+})
+
+/** A 2026-07-28 POST with the headers that era requires (`headers` overrides them). */
+const post2026 = (
+  url: string,
+  id: number | string,
+  method: string,
+  params: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+  options: { readonly version?: string; readonly signal?: AbortSignal } = {}
+) => {
+  const name = method === "resources/read" ? params.uri : params.name
+  return post(url, { jsonrpc: "2.0", id, method, params: { ...params, _meta: meta(options.version) } }, {
+    headers: {
+      "mcp-protocol-version": options.version ?? "2026-07-28",
+      "mcp-method": method,
+      ...(typeof name === "string" ? { "mcp-name": name } : {}),
+      ...headers
+    },
+    ...(options.signal === undefined ? {} : { signal: options.signal })
+  })
+}
+
+/** The one JSON-RPC message of a response (JSON or SSE body). */
+const answerOf = async (response: Response): Promise<any> => {
+  if (response.headers.get("content-type") === "application/json") return response.json()
+  const { events } = await readEvents(response)
+  return messages(events).find((m) => m.id !== undefined)
+}
+
+describe("Streamable HTTP, 2026-07-28", () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await start()
+  })
+  afterAll(() => server?.close())
+
+  it("serves requests without a session and issues none", async () => {
+    const listed = await post2026(server.url, 1, "tools/list")
+    expect(listed.status).toBe(200)
+    expect(listed.headers.get("mcp-session-id")).toBeNull()
+    const list = await answerOf(listed)
+    expect(list.result).toMatchObject({ resultType: "complete", ttlMs: 0, cacheScope: "public" })
+    expect(list.result._meta["io.modelcontextprotocol/serverInfo"]).toMatchObject({ name: "http-test" })
+
+    const called = await post2026(server.url, 2, "tools/call", { name: "echo", arguments: { text: "hi" } })
+    expect(called.status).toBe(200)
+    expect(called.headers.get("mcp-session-id")).toBeNull()
+    expect((await answerOf(called)).result).toMatchObject({ resultType: "complete", content: [{ type: "text", text: "hi" }] })
+
+    const discovered = await answerOf(await post2026(server.url, 3, "server/discover"))
+    expect(discovered.result.supportedVersions[0]).toBe("2026-07-28")
+  })
+
+  it("refuses headers that disagree with the body, or are missing, with 400 and -32020", async () => {
+    const cases: ReadonlyArray<Record<string, string>> = [
+      { "mcp-method": "tools/list" },
+      { "mcp-name": "other" },
+      { "mcp-protocol-version": "2025-11-25" }
+    ]
+    for (const headers of cases) {
+      const response = await post2026(server.url, 7, "tools/call", { name: "echo", arguments: { text: "x" } }, headers)
+      expect(response.status).toBe(400)
+      const body: any = await response.json()
+      expect(body.id).toBe(7)
+      expect(body.error.code).toBe(-32020)
+    }
+    const withoutHeaders = await post(server.url, { jsonrpc: "2.0", id: 8, method: "tools/list", params: { _meta: meta() } })
+    expect(withoutHeaders.status).toBe(400)
+    expect(((await withoutHeaders.json()) as any).error.code).toBe(-32020)
+  })
+
+  it("answers an unsupported version with 400 and -32022", async () => {
+    const response = await post2026(server.url, 9, "tools/list", {}, {}, { version: "1900-01-01" })
+    expect(response.status).toBe(400)
+    const body: any = await response.json()
+    expect(body).toMatchObject({ id: 9, error: { code: -32022, data: { requested: "1900-01-01" } } })
+    expect(body.error.data.supported).toContain("2026-07-28")
+  })
+
+  it("keeps serving stateful sessions on the same endpoint", async () => {
+    const session = await initialize(server.url)
+    const response = await post(server.url, { jsonrpc: "2.0", id: 1, method: "tools/list" }, { session, accept: both })
+    const body = await answerOf(response)
+    expect(body.result.resultType).toBeUndefined()
+    expect(body.result.tools.length).toBeGreaterThan(0)
+  })
+
+  it("streams subscriptions/listen until the client drops it", async () => {
+    const controller = new AbortController()
+    const listening = await post2026(server.url, "listen-1", "subscriptions/listen", { notifications: { toolsListChanged: true } }, {}, { signal: controller.signal })
+    expect(listening.status).toBe(200)
+    expect(listening.headers.get("content-type")).toBe("text/event-stream")
+    const added = Tool.make("added", { input: Schema.Struct({}) }, () => Effect.succeed("added"))
+    const { events } = await readEvents(listening, (_, all) => {
+      if (all.length === 1) void Effect.runPromise(server.server.addTool(added))
+      return all.length === 2
+    })
+    expect(messages(events)).toEqual([
+      {
+        jsonrpc: "2.0",
+        method: "notifications/subscriptions/acknowledged",
+        params: { _meta: { "io.modelcontextprotocol/subscriptionId": "listen-1" }, notifications: { toolsListChanged: true } }
+      },
+      {
+        jsonrpc: "2.0",
+        method: "notifications/tools/list_changed",
+        params: { _meta: { "io.modelcontextprotocol/subscriptionId": "listen-1" } }
+      }
+    ])
+    controller.abort()
+    await delay(50)
+    // The listen stream's connection is gone: a change reaches no one, and requests are still served.
+    await Effect.runPromise(server.server.removeTool("added"))
+    expect((await answerOf(await post2026(server.url, 10, "tools/list"))).result.tools.map((t: any) => t.name)).not.toContain("added")
+  })
+
+  it("interrupts the request when its client drops the response stream", async () => {
+    const before = interruptions.slow
+    const controller = new AbortController()
+    const slow = await post2026(server.url, 11, "tools/call", { name: "slow", arguments: { ms: 2_000 } }, {}, { signal: controller.signal })
+    expect(slow.headers.get("content-type")).toBe("text/event-stream")
+    controller.abort()
+    await delay(100)
+    expect(interruptions.slow).toBe(before + 1)
+  })
+})
