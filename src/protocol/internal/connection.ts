@@ -11,7 +11,7 @@ import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import { ErrorCode, type Meta, type ProgressToken, type RequestId } from "../../schema/jsonrpc.js"
-import { findMethod, isAvailable } from "../../schema/methods.js"
+import { AllMethods, isAvailable } from "../../schema/methods.js"
 import { MetaKeys, StatelessErrorCode } from "../../schema/stateless.js"
 import { allowsBatch, type ProtocolVersion, ProtocolVersions } from "../../schema/versions.js"
 import type { Frame, Outbound, Transport } from "../../transport/Transport.js"
@@ -55,13 +55,30 @@ const STATELESS_VERSIONS: ReadonlySet<string> = new Set<ProtocolVersion>(["2026-
 /** Every version, newest first (the `supported` list of an unsupported-version error). */
 const SUPPORTED_VERSIONS: ReadonlyArray<string> = [...ProtocolVersions].reverse()
 
+const VERSION_BIT = new Map<string, number>(ProtocolVersions.map((version, i) => [version, 1 << i]))
+
+/** The versions (one bit each) that have each request `sender` sends, from the method table. */
+const erasOf = (sender: "client" | "server"): ReadonlyMap<string, number> => {
+  const eras = new Map<string, number>()
+  for (const spec of AllMethods) {
+    if (spec.sender !== sender || spec.kind !== "request") continue
+    let bits = 0
+    for (const version of ProtocolVersions) if (isAvailable(spec, version)) bits |= VERSION_BIT.get(version)!
+    eras.set(spec.method, bits)
+  }
+  return eras
+}
+
+/** For each role, the eras of the requests it receives. */
+const received: Record<Role, ReadonlyMap<string, number>> = { server: erasOf("client"), client: erasOf("server") }
+
 /**
  * Whether `version` has `method` as a request of the peer (methods outside the specification's
- * table are the application's own, served in every version).
+ * table are the application's own, served in every version). One map read and a bit test.
  */
 const availableIn = (role: Role, method: string, version: ProtocolVersion): boolean => {
-  const spec = findMethod(role === "server" ? "client" : "server", "request", method)
-  return spec === undefined || isAvailable(spec, version)
+  const bits = received[role].get(method)
+  return bits === undefined || (bits & VERSION_BIT.get(version)!) !== 0
 }
 
 const isPeerInfo = (value: unknown): value is PeerInfo =>
