@@ -90,7 +90,7 @@ describe("Streamable HTTP sessions", () => {
   // server layer's Scope, not in the session's, and closing a session leaves its requests
   // running (and its connection alive until the server layer ends). The fix is in McpServer:
   // `Context.omit(Scope.Scope)` on that captured context.
-  it.fails("interrupts the requests in flight of a session that ends", async () => {
+  it("interrupts the requests in flight of a session that ends", async () => {
     const session = await initialize(server.url)
     const before = interruptions.slow
     const running = post(server.url, call(1, "slow", { ms: 5_000, steps: 50 }), { session })
