@@ -85,11 +85,7 @@ describe("Streamable HTTP sessions", () => {
     await again.text()
   })
 
-  // Fails while `McpServer.connect` runs the engine's `connect` with the context captured when
-  // the server layer was built, Scope included: the connection's finalizer then lands in the
-  // server layer's Scope, not in the session's, and closing a session leaves its requests
-  // running (and its connection alive until the server layer ends). The fix is in McpServer:
-  // `Context.omit(Scope.Scope)` on that captured context.
+  // Each session's connection registers its shutdown in the session's own Scope.
   it("interrupts the requests in flight of a session that ends", async () => {
     const session = await initialize(server.url)
     const before = interruptions.slow
