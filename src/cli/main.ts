@@ -5,6 +5,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as HttpServer from "@effect/platform/HttpServer"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -94,6 +95,13 @@ const main = (argv: ReadonlyArray<string>): Effect.Effect<unknown, unknown> => {
   throw new UsageError(`mcx: unknown command ${JSON.stringify(command)}; see mcx --help`)
 }
 
+/** A failure as one readable text: the error and, for wrapped errors (ServeError), what they wrap. */
+const describe = (cause: Cause.Cause<unknown>): string => {
+  const failure = Cause.squash(cause)
+  const inner = typeof failure === "object" && failure !== null && "cause" in failure ? failure.cause : undefined
+  return inner instanceof Error ? `${String(failure)}: ${inner.message}` : Cause.pretty(cause)
+}
+
 const program = Effect.suspend(() => main(process.argv.slice(2))).pipe(
   Effect.catchAllDefect((defect) =>
     defect instanceof UsageError || (defect instanceof TypeError && "code" in defect && String(defect.code).startsWith("ERR_PARSE_ARGS"))
@@ -103,8 +111,12 @@ const program = Effect.suspend(() => main(process.argv.slice(2))).pipe(
       })
       : Effect.die(defect)
   ),
+  // A failure is reported on stderr (stdout carries protocol messages only); runMain sets the exit code.
+  Effect.tapErrorCause((cause) =>
+    Cause.isInterruptedOnly(cause) ? Effect.void : Effect.sync(() => process.stderr.write(`mcx: ${describe(cause)}\n`))
+  ),
   // stdout carries protocol messages only: every log line goes to stderr.
   Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true, colors: false })))
 )
 
-NodeRuntime.runMain(program, { disableErrorReporting: false })
+NodeRuntime.runMain(program, { disableErrorReporting: true })
