@@ -347,7 +347,7 @@ const cleanUp = () => {
 const DIST = path.join(ROOT, "dist", "mcx.js")
 
 /**
- * Ours runs from a copy of dist/mcx.js (a self-contained bundle) taken at the start: a rebuild
+ * Ours runs from a copy of dist/mcx.js and the chunks it loads (dist/chunks/) taken at the start: a rebuild
  * during the run (other work goes on in this tree) neither breaks it nor mixes two versions.
  */
 const snapshotOurs = (cfg) => {
@@ -356,6 +356,8 @@ const snapshotOurs = (cfg) => {
   snapshotDir = fs.mkdtempSync(path.join(os.tmpdir(), "mcx-bench-dist-"))
   const copy = path.join(snapshotDir, "mcx.js")
   fs.copyFileSync(DIST, copy)
+  const chunks = path.join(path.dirname(DIST), "chunks")
+  if (fs.existsSync(chunks)) fs.cpSync(chunks, path.join(snapshotDir, "chunks"), { recursive: true })
   const st = fs.statSync(copy)
   const snapshot = { of: "dist/mcx.js", builtAt: fs.statSync(DIST).mtime.toISOString(), bytes: st.size }
   for (const t of uses) {

@@ -6,10 +6,13 @@ import { chmodSync, rmSync } from "node:fs"
 rmSync("dist", { recursive: true, force: true })
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" })
 
-const bundle = (entry, outfile) =>
+// `dist/<name>.js`; code loaded on demand (the CLI's HTTP stack) goes to `dist/chunks/`.
+const bundle = (name, entry) =>
   build({
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { [name]: entry },
+    outdir: "dist",
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     bundle: true,
     platform: "node",
     target: "node20",
@@ -21,6 +24,6 @@ const bundle = (entry, outfile) =>
     logLevel: "warning"
   })
 
-await bundle("src/cli/main.ts", "dist/mcx.js")
-await bundle("examples/conformance-server.ts", "dist/conformance-server.js")
+await bundle("mcx", "src/cli/main.ts")
+await bundle("conformance-server", "examples/conformance-server.ts")
 chmodSync("dist/mcx.js", 0o755)

@@ -4,17 +4,14 @@
  * @since 0.1.0
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as HttpServer from "@effect/platform/HttpServer"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { parseArgs } from "node:util"
 import * as McpServer from "../server/McpServer.js"
 import type { RequestContext } from "../protocol/RequestContext.js"
 import type * as Tool from "../server/Tool.js"
 import * as Stdio from "../transport/Stdio.js"
-import * as StreamableHttp from "../transport/StreamableHttp.js"
 import * as Demo from "./demo.js"
 
 const VERSION = "0.1.0"
@@ -71,19 +68,12 @@ const serve = (args: ReadonlyArray<string>): Effect.Effect<void, unknown> => {
       yield* McpServer.serve(Stdio.processTransport())
     }).pipe(Effect.provide(server))
   }
-  const http = StreamableHttp.layer({ host: values.host, port }).pipe(Layer.provide(server))
-  return Effect.gen(function*() {
-    const { address } = yield* HttpServer.HttpServer
-    const url = address._tag === "TcpAddress" ? `http://${urlHost(values.host)}:${address.port}/mcp` : address.path
-    yield* Effect.sync(() =>
-      process.stderr.write(`mcx ${VERSION}: serving MCP over Streamable HTTP at ${url} (${tools.length} tools). Stop with Ctrl-C.\n`)
-    )
-    return yield* Effect.never
-  }).pipe(Effect.provide(http))
+  // The HTTP stack is loaded only when serving HTTP: stdio starts faster and smaller without it.
+  return Effect.flatMap(
+    Effect.promise(() => import("./http.js")),
+    (http) => http.serveHttp(server, { host: values.host, port, version: VERSION, tools: tools.length })
+  )
 }
-
-/** A host as it goes in a URL (IPv6 addresses in brackets). */
-const urlHost = (host: string): string => host.includes(":") && !host.startsWith("[") ? `[${host}]` : host
 
 const main = (argv: ReadonlyArray<string>): Effect.Effect<unknown, unknown> => {
   const [command, ...rest] = argv
