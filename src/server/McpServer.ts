@@ -16,6 +16,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { McpError, type TransportError } from "../protocol/errors.js"
@@ -35,8 +36,10 @@ import { InputRounds } from "./internal/inputRequired.js"
 import { Prompts } from "./internal/prompts.js"
 import { Resources } from "./internal/resources.js"
 import { StatelessAnswers } from "./internal/stateless.js"
+import { Tasks } from "./internal/tasks.js"
 import { Tools } from "./internal/tools.js"
 import * as Logging from "./Logging.js"
+import * as TaskStore from "./TaskStore.js"
 import type * as Prompt from "./Prompt.js"
 import type * as Resource from "./Resource.js"
 import type * as ResourceTemplate from "./ResourceTemplate.js"
@@ -137,6 +140,11 @@ const capabilities: ServerCapabilities = {
 }
 // The `completions` capability exists since 2025-03-26 (the method itself since 2024-11-05).
 const capabilitiesWithCompletions: ServerCapabilities = { ...capabilities, completions: {} }
+// 2025-11-25, when some tool may run as a task.
+const capabilitiesWithTasks: ServerCapabilities = {
+  ...capabilitiesWithCompletions,
+  tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } }
+}
 
 /** Builds the server; needs the Protocol engine and the services its handlers use. */
 export const make = <O extends Options<any, any, any, any>>(
@@ -155,8 +163,10 @@ export const make = <O extends Options<any, any, any, any>>(
       ToolContext.make(levels, rounds)
     )
     const connections = new Connections()
+    const store = Option.getOrUndefined(yield* Effect.serviceOption(TaskStore.TaskStore)) ?? (yield* TaskStore.makeMemory())
+    const tasks = new Tasks(store, options.pageSize ?? 100)
     const stateless = new StatelessAnswers(serverInfo(info), options.cacheTtlMs ?? 0)
-    const tools = new Tools(options.tools ?? [], options.pageSize, connections, stateless, rounds)
+    const tools = new Tools(options.tools ?? [], options.pageSize, connections, stateless, rounds, tasks)
     const resources = new Resources(options.resources ?? [], options.resourceTemplates ?? [], options.pageSize, connections, stateless)
     const prompts = new Prompts(options.prompts ?? [], options.pageSize, connections, stateless)
     const discovered: DiscoverResult = {
@@ -175,7 +185,9 @@ export const make = <O extends Options<any, any, any, any>>(
         request.session.negotiated(version, params.clientInfo, params.capabilities as Record<string, unknown>)
         const result: InitializeResult = {
           protocolVersion: version,
-          capabilities: isAtLeast(version, "2025-03-26") ? capabilitiesWithCompletions : capabilities,
+          capabilities: version === "2025-11-25" && tools.supportTasks()
+            ? capabilitiesWithTasks
+            : isAtLeast(version, "2025-03-26") ? capabilitiesWithCompletions : capabilities,
           serverInfo: serverInfo(info),
           ...(info.instructions === undefined ? {} : { instructions: info.instructions })
         }
@@ -197,6 +209,7 @@ export const make = <O extends Options<any, any, any, any>>(
           return {}
         })),
       ...tools.routes(),
+      ...tasks.routes(),
       ...resources.routes(),
       ...prompts.routes(),
       ...Completions.routes(prompts, resources),
@@ -210,7 +223,9 @@ export const make = <O extends Options<any, any, any, any>>(
           Effect.provide(context)
         )
         connections.add(connection)
-        yield* Effect.addFinalizer(() => Effect.sync(() => connections.delete(connection)))
+        yield* Effect.addFinalizer(() =>
+          Effect.zipRight(Effect.sync(() => connections.delete(connection)), tasks.closeSession(connection.session))
+        )
         return connection
       })
 

@@ -22,7 +22,7 @@ import * as AST from "effect/SchemaAST"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { RequestContext } from "../protocol/RequestContext.js"
-import type { CallToolResult, ContentBlock, Tool as WireTool, ToolAnnotations } from "../schema/index.js"
+import type { CallToolResult, ContentBlock, Tool as WireTool, ToolAnnotations, ToolExecution } from "../schema/index.js"
 import * as Logging from "./Logging.js"
 import type { ToolContext } from "./ToolContext.js"
 
@@ -35,6 +35,8 @@ export interface Definition {
   readonly title?: string | undefined
   readonly description?: string | undefined
   readonly annotations?: ToolAnnotations | undefined
+  /** Whether the tool may, must or must not run as a task (2025-11-25); `"forbidden"` when absent. */
+  readonly execution?: ToolExecution | undefined
   readonly _meta?: Record<string, unknown> | undefined
 }
 
@@ -76,6 +78,11 @@ interface CommonOptions<I, II> {
    */
   readonly inputJsonSchema?: Record<string, unknown>
   readonly annotations?: ToolAnnotations
+  /**
+   * 2025-11-25: `{ taskSupport: "optional" | "required" }` lets clients run the tool as a task
+   * (`tools/call` with `task`; see `TaskStore`). Default `"forbidden"`.
+   */
+  readonly execution?: ToolExecution
   readonly _meta?: Record<string, unknown>
 }
 
@@ -147,6 +154,7 @@ export function make(
     title: options.title,
     description: options.description,
     annotations: options.annotations,
+    execution: options.execution,
     _meta: options._meta,
     input: options.input,
     output,
@@ -162,6 +170,7 @@ export function make(
         definition.inputSchema = options.inputJsonSchema ?? jsonSchemaOf(name, "input", options.input)
         if (output !== undefined) definition.outputSchema = jsonSchemaOf(name, "output", output)
         if (options.annotations !== undefined) definition.annotations = options.annotations
+        if (options.execution !== undefined) definition.execution = options.execution
         if (options._meta !== undefined) definition._meta = options._meta
         wire = definition as WireTool
       }
@@ -172,6 +181,9 @@ export function make(
   tool.wire()
   return tool
 }
+
+/** Whether `tool` may (`"optional"`), must (`"required"`) or must not (`"forbidden"`) run as a task. */
+export const taskSupport = (tool: Definition): "forbidden" | "optional" | "required" => tool.execution?.taskSupport ?? "forbidden"
 
 const text = (value: string): ContentBlock => ({ type: "text", text: value })
 

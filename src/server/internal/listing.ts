@@ -7,9 +7,11 @@ import * as Effect from "effect/Effect"
 import { McpError } from "../../protocol/errors.js"
 import { RawJson } from "../../protocol/internal/wire.js"
 
-const encodeCursor = (offset: number): string => Buffer.from(JSON.stringify({ o: offset })).toString("base64url")
+/** An opaque cursor for the page that starts at `offset`. */
+export const encodeCursor = (offset: number): string => Buffer.from(JSON.stringify({ o: offset })).toString("base64url")
 
-const decodeCursor = (cursor: string): number | undefined => {
+/** The offset a cursor names; `undefined` for a cursor this server did not make. */
+export const decodeCursor = (cursor: string): number | undefined => {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))
     const offset = typeof value === "object" && value !== null ? (value as { o?: unknown }).o : undefined

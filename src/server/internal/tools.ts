@@ -4,6 +4,8 @@
  */
 import * as Effect from "effect/Effect"
 import { McpError } from "../../protocol/errors.js"
+import { ErrorCode } from "../../schema/jsonrpc.js"
+import type { CreateTaskResult } from "../../schema/tasks.js"
 import { RequestContext } from "../../protocol/RequestContext.js"
 import * as Router from "../../protocol/Router.js"
 import { CallToolRequestParams, ListToolsRequestParams } from "../../schema/tools.js"
@@ -15,6 +17,7 @@ import type { Connections } from "./connections.js"
 import type { InputRounds } from "./inputRequired.js"
 import { Listing } from "./listing.js"
 import { isStateless, type StatelessAnswers } from "./stateless.js"
+import type { Tasks } from "./tasks.js"
 
 export class Tools {
   private readonly listing: Listing<Tool.Any>
@@ -24,7 +27,8 @@ export class Tools {
     pageSize: number | undefined,
     private readonly connections: Connections,
     stateless: StatelessAnswers,
-    private readonly rounds: InputRounds
+    private readonly rounds: InputRounds,
+    private readonly tasks: Tasks
   ) {
     this.listing = new Listing("tools/list", "tools", (tool) => tool.wire(), pageSize, stateless.listFields())
     for (const tool of tools) this.listing.set(tool.name, tool)
@@ -40,6 +44,11 @@ export class Tools {
     return Effect.suspend(() => this.listing.delete(name) ? Effect.as(this.changed, true) : Effect.succeed(false))
   }
 
+  /** Whether some tool may run as a task (the server then declares the `tasks` capability). */
+  supportTasks(): boolean {
+    return this.listing.values().some((tool) => Tool.taskSupport(tool) !== "forbidden")
+  }
+
   values(): ReadonlyArray<Tool.Any> {
     return this.listing.values()
   }
@@ -48,10 +57,22 @@ export class Tools {
     return [
       Router.request("tools/list", ListToolsRequestParams, (params) => this.listing.page(params.cursor, isStateless(params))),
       Router.request("tools/call", CallToolRequestParams, (params) =>
-        Effect.flatMap(RequestContext, (request): Effect.Effect<CallToolResult | InputRequiredResult, McpError, any> => {
+        Effect.flatMap(RequestContext, (request): Effect.Effect<CallToolResult | CreateTaskResult | InputRequiredResult, McpError, any> => {
           const tool = this.listing.get(params.name)
           if (tool === undefined) {
             return Effect.fail(McpError.invalidParams(`Unknown tool: ${params.name}`, { name: params.name }))
+          }
+          // Tasks exist in 2025-11-25 only: other eras ignore `task` and run every tool directly.
+          const task = request.protocolVersion === "2025-11-25" ? params.task : undefined
+          if (request.protocolVersion === "2025-11-25") {
+            const support = Tool.taskSupport(tool)
+            // -32601 both ways, as the specification's tool-level negotiation says.
+            if (task !== undefined && support === "forbidden") {
+              return Effect.fail(new McpError({ code: ErrorCode.MethodNotFound, message: `Tool ${tool.name} does not support task-augmented execution`, data: { name: tool.name } }))
+            }
+            if (task === undefined && support === "required") {
+              return Effect.fail(new McpError({ code: ErrorCode.MethodNotFound, message: `Tool ${tool.name} requires task-augmented execution`, data: { name: tool.name } }))
+            }
           }
           const input = tool.decodeInput(params.arguments ?? {})
           if (input._tag === "Left") {
@@ -63,6 +84,7 @@ export class Tools {
               ? Effect.succeed(Tool.errorResult(tool, message, { issues }))
               : Effect.fail(McpError.invalidParams(message, { issues }))
           }
+          if (task !== undefined) return this.tasks.start(request, task, Tool.run(tool, input.right))
           return isStateless(params)
             ? this.rounds.run(request, tool.name, params, Tool.run(tool, input.right))
             : Tool.run(tool, input.right)
