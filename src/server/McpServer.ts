@@ -164,7 +164,7 @@ export const make = <O extends Options<any, any, any, any>>(
     )
     const connections = new Connections()
     const store = Option.getOrUndefined(yield* Effect.serviceOption(TaskStore.TaskStore)) ?? (yield* TaskStore.makeMemory())
-    const tasks = new Tasks(store, options.pageSize ?? 100)
+    const tasks = new Tasks(store, options.pageSize ?? 100, connections)
     const stateless = new StatelessAnswers(serverInfo(info), options.cacheTtlMs ?? 0)
     const tools = new Tools(options.tools ?? [], options.pageSize, connections, stateless, rounds, tasks)
     const resources = new Resources(options.resources ?? [], options.resourceTemplates ?? [], options.pageSize, connections, stateless)

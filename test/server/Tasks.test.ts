@@ -37,7 +37,15 @@ const Refuses = Tool.make("refuses", { input: Schema.Struct({}), execution: { ta
 
 const Plain = Tool.make("plain", { input: Schema.Struct({}) }, () => Effect.succeed("plain ran"))
 
-const tools = [Slow, Must, Refuses, Plain]
+const Asks = Tool.make("asks", { input: Schema.Struct({}), execution: { taskSupport: "optional" } }, () =>
+  Effect.gen(function*() {
+    const context = yield* ToolContext
+    yield* Effect.logInfo("asking")
+    const answer = yield* context.elicit("Your name?", Schema.Struct({ name: Schema.String })).pipe(Effect.orDie)
+    return answer.action === "accept" ? `hello ${answer.content.name}` : "no answer"
+  }))
+
+const tools = [Slow, Must, Refuses, Plain, Asks]
 
 const callTask = (peer: RawPeer, id: number | string, name: string, args: Record<string, unknown> = {}, task: Record<string, unknown> = { ttl: 60_000 }) =>
   ask(peer, id, "tools/call", { name, arguments: args, task })
@@ -71,6 +79,19 @@ describe("Tasks", () => {
       const status = yield* client.nextWhere((m) => m.method === "notifications/tasks/status")
       expect(status.params).toMatchObject({ taskId, status: "completed" })
       expect((yield* ask(client, 4, "tasks/get", { taskId })).result.status).toBe("completed")
+    }))
+
+  it.scopedLive("logs and requests of a task's tool reach the client tagged with the task", () =>
+    Effect.gen(function*() {
+      const { peer } = yield* serverWith({ tools })
+      const client = yield* peer({ elicitation: {} })
+      const { taskId } = (yield* callTask(client, 1, "asks")).result.task
+      const log = yield* client.nextWhere((m) => m.method === "notifications/message")
+      expect(log.params).toMatchObject({ level: "info", data: "asking", _meta: { [RelatedTaskMetaKey]: { taskId } } })
+      const elicitation = yield* client.nextWhere((m) => m.method === "elicitation/create")
+      expect(elicitation.params).toMatchObject({ message: "Your name?", _meta: { [RelatedTaskMetaKey]: { taskId } } })
+      client.send({ jsonrpc: "2.0", id: elicitation.id, result: { action: "accept", content: { name: "Ada" } } })
+      expect((yield* ask(client, 2, "tasks/result", { taskId })).result.content).toEqual([{ type: "text", text: "hello Ada" }])
     }))
 
   it.scopedLive("a tool's error result makes the task failed; tasks/result gives that result", () =>
@@ -185,7 +206,8 @@ describe("Tasks", () => {
         slow: { taskSupport: "optional" },
         must: { taskSupport: "required" },
         refuses: { taskSupport: "optional" },
-        plain: undefined
+        plain: undefined,
+        asks: { taskSupport: "optional" }
       })
     }))
 

@@ -27,6 +27,12 @@ export class Connections {
     this.live.delete(connection)
   }
 
+  /** The live connection of `session`. */
+  of(session: Session): Protocol.ConnectionHandle | undefined {
+    for (const connection of this.live) if (connection.session === session) return connection
+    return undefined
+  }
+
   listen(listener: Listener): void {
     this.listeners.add(listener)
   }

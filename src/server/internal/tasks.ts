@@ -19,6 +19,7 @@ import { PaginatedRequestParams } from "../../schema/base.js"
 import { RelatedTaskMetaKey, type CreateTaskResult, type Task, TaskIdParams, type TaskMetadata } from "../../schema/tasks.js"
 import type { CallToolResult } from "../../schema/tools.js"
 import * as TaskStore from "../TaskStore.js"
+import type { Connections } from "./connections.js"
 import { decodeCursor, encodeCursor } from "./listing.js"
 
 /** Retention when the client asks for none, and the most it may ask for. */
@@ -28,11 +29,19 @@ const POLL_INTERVAL_MS = 1000
 
 interface Running {
   readonly owner: string
+  readonly taskId: string
   readonly done: Deferred.Deferred<void>
   fiber: Fiber.RuntimeFiber<void> | undefined
 }
 
 const notFound = (taskId: string) => McpError.invalidParams(`Failed to retrieve task: Task not found: ${taskId}`, { taskId })
+
+/** What `tasks/result` answers for a cancelled task: there is no result to give. */
+const cancelledOutcome = (taskId: string): TaskStore.Outcome => ({
+  _tag: "Error",
+  code: ErrorCode.InvalidParams,
+  message: `Task ${taskId} was cancelled: it has no result`
+})
 
 export class Tasks {
   private readonly running = new Map<string, Running>()
@@ -40,7 +49,8 @@ export class Tasks {
 
   constructor(
     private readonly store: TaskStore.Service,
-    private readonly pageSize: number
+    private readonly pageSize: number,
+    private readonly connections: Connections
   ) {}
 
   /** The store's key for the tasks of `session`. */
@@ -62,6 +72,9 @@ export class Tasks {
     const store = this.store
     const running = this.running
     const owner = this.owner(request.session)
+    // Requests to the client go on the connection (on Streamable HTTP: the session's standalone
+    // stream), not on the call's stream, which ends with the CreateTaskResult.
+    const peer = this.connections.of(request.session) ?? request
     return Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const ttl = Math.min(metadata.ttl ?? DEFAULT_TTL_MS, MAX_TTL_MS)
@@ -75,17 +88,23 @@ export class Tasks {
           onNone: () => Effect.void,
           onSome: (now) => request.notify("notifications/tasks/status", now)
         }))
-      // Progress goes out on the connection, tagged with the task: the request is answered already.
+      // What the tool sends goes out on the connection (the request is answered already), tagged
+      // with the task; its progress under the caller's token, which stays valid for the task's life.
+      const tagged = (params: Record<string, unknown> | undefined) => ({
+        ...params,
+        _meta: { ...(params?._meta as Record<string, unknown> | undefined), ...related }
+      })
       const context: RequestContextService = {
         ...request,
+        notify: (method, params) => request.notify(method, tagged(params)),
+        request: (method, params, options) => peer.request(method, tagged(params), options),
         progress: (progress, total, message) =>
-          request.progressToken === undefined ? Effect.void : request.notify("notifications/progress", {
+          request.progressToken === undefined ? Effect.void : request.notify("notifications/progress", tagged({
             progressToken: request.progressToken,
             progress,
             ...(total === undefined ? {} : { total }),
-            ...(message === undefined ? {} : { message }),
-            _meta: related
-          })
+            ...(message === undefined ? {} : { message })
+          }))
       }
       const life = Effect.timeoutOption(work, ttl).pipe(
         Effect.flatMap(Option.match({
@@ -96,7 +115,7 @@ export class Tasks {
         Effect.catchAllDefect(() => finish({ status: "failed", outcome: { _tag: "Error", code: ErrorCode.InternalError, message: "Internal error" } })),
         Effect.provideService(RequestContext, context)
       )
-      const entry: Running = { owner, done: yield* Deferred.make<void>(), fiber: undefined }
+      const entry: Running = { owner, taskId, done: yield* Deferred.make<void>(), fiber: undefined }
       running.set(taskId, entry)
       entry.fiber = yield* Effect.forkDaemon(life.pipe(Effect.ensuring(Effect.suspend(() => {
         running.delete(taskId)
@@ -106,13 +125,16 @@ export class Tasks {
     })
   }
 
-  /** Interrupts the tasks still running for `session` (its client can no longer reach them). */
+  /** Cancels the tasks still running for `session`: its client can no longer reach them. */
   closeSession(session: Session): Effect.Effect<void> {
     return Effect.suspend(() => {
       const owner = this.owners.get(session)
       if (owner === undefined) return Effect.void
-      const fibers = [...this.running.values()].filter((r) => r.owner === owner).flatMap((r) => r.fiber === undefined ? [] : [r.fiber])
-      return Fiber.interruptAll(fibers)
+      const mine = [...this.running.values()].filter((r) => r.owner === owner)
+      return Effect.zipRight(
+        Effect.forEach(mine, (r) => this.store.update(owner, r.taskId, { status: "cancelled", statusMessage: "The session ended.", outcome: cancelledOutcome(r.taskId) }), { discard: true }),
+        Fiber.interruptAll(mine.flatMap((r) => r.fiber === undefined ? [] : [r.fiber]))
+      )
     })
   }
 
@@ -146,7 +168,7 @@ export class Tasks {
       return Effect.flatMap(this.store.update(owner, taskId, {
         status: "cancelled",
         statusMessage: "The task was cancelled by request.",
-        outcome: { _tag: "Error", code: ErrorCode.InvalidParams, message: `Task ${taskId} was cancelled: it has no result` }
+        outcome: cancelledOutcome(taskId)
       }), Option.match({
         // It finished in the meantime.
         onNone: () => Effect.fail(terminal),
