@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { RelatedTaskMetaKey } from "../../src/schema/tasks.js"
 import * as TaskStore from "../../src/server/TaskStore.js"
@@ -211,14 +212,34 @@ describe("Tasks", () => {
       })
     }))
 
-  it.scopedLive("tasks still running when their session ends are interrupted", () =>
+  it.scopedLive("a task still running when its ttl passes is interrupted", () =>
     Effect.gen(function*() {
       const { peer } = yield* serverWith({ tools })
+      const client = yield* peer()
+      yield* gate("t")
+      yield* callTask(client, 1, "slow", { gate: "t" }, { ttl: 100 })
+      yield* Effect.sleep("300 millis")
+      expect(interrupted.has("t")).toBe(true)
+    }))
+
+  it.scopedLive("tasks still running when their session ends are cancelled and interrupted", () =>
+    Effect.gen(function*() {
+      // The memory store, recording every change it is asked for.
+      const changes: Array<TaskStore.Change> = []
+      const recording = Layer.effect(TaskStore.TaskStore, Effect.map(TaskStore.makeMemory(), (store) => ({
+        ...store,
+        update: (owner: string, taskId: string, change: TaskStore.Change) => {
+          changes.push(change)
+          return store.update(owner, taskId, change)
+        }
+      })))
+      const { peer } = yield* serverWith({ tools }).pipe(Effect.provide(recording))
       yield* Effect.scoped(Effect.gen(function*() {
         const client = yield* peer()
         yield* gate("e")
         yield* callTask(client, 1, "slow", { gate: "e" })
       }))
       expect(interrupted.has("e")).toBe(true)
+      expect(changes).toMatchObject([{ status: "cancelled", statusMessage: "The session ended." }])
     }))
 })
