@@ -86,7 +86,7 @@ export class Tasks {
       const finish = (change: TaskStore.Change) =>
         Effect.flatMap(store.update(owner, taskId, change), Option.match({
           onNone: () => Effect.void,
-          onSome: (now) => request.notify("notifications/tasks/status", now)
+          onSome: (changed) => request.notify("notifications/tasks/status", changed)
         }))
       // What the tool sends goes out on the connection (the request is answered already), tagged
       // with the task; its progress under the caller's token, which stays valid for the task's life.
