@@ -62,6 +62,16 @@ export class Listing<A> {
     return true
   }
 
+  /** Adds (or replaces) `item` under `key`, then runs `changed` (the list_changed notification). */
+  add(key: string, item: A, changed: Effect.Effect<void>): Effect.Effect<void> {
+    return Effect.zipRight(Effect.sync(() => this.set(key, item)), changed)
+  }
+
+  /** Removes `key`; runs `changed` only when it was there. */
+  remove(key: string, changed: Effect.Effect<void>): Effect.Effect<boolean> {
+    return Effect.suspend(() => this.delete(key) ? Effect.as(changed, true) : Effect.succeed(false))
+  }
+
   /** The page that starts at `cursor` (the first page without one), in 2026-07-28 form when `stateless`. */
   page(cursor: string | undefined, stateless = false): Effect.Effect<RawJson, McpError> {
     let offset = 0

@@ -28,11 +28,11 @@ export class Prompts {
   private readonly changed = Effect.suspend(() => this.connections.notify("notifications/prompts/list_changed", undefined, (f) => f.promptsListChanged === true))
 
   add(prompt: Prompt.Any): Effect.Effect<void> {
-    return Effect.zipRight(Effect.sync(() => this.listing.set(prompt.name, prompt)), this.changed)
+    return this.listing.add(prompt.name, prompt, this.changed)
   }
 
   remove(name: string): Effect.Effect<boolean> {
-    return Effect.suspend(() => this.listing.delete(name) ? Effect.as(this.changed, true) : Effect.succeed(false))
+    return this.listing.remove(name, this.changed)
   }
 
   values(): ReadonlyArray<Prompt.Any> {

@@ -46,19 +46,19 @@ export class Resources {
   private readonly changed = Effect.suspend(() => this.connections.notify("notifications/resources/list_changed", undefined, (f) => f.resourcesListChanged === true))
 
   add(resource: Resource.Any): Effect.Effect<void> {
-    return Effect.zipRight(Effect.sync(() => this.resources.set(resource.uri, resource)), this.changed)
+    return this.resources.add(resource.uri, resource, this.changed)
   }
 
   remove(uri: string): Effect.Effect<boolean> {
-    return Effect.suspend(() => this.resources.delete(uri) ? Effect.as(this.changed, true) : Effect.succeed(false))
+    return this.resources.remove(uri, this.changed)
   }
 
   addTemplate(template: ResourceTemplate.Any): Effect.Effect<void> {
-    return Effect.zipRight(Effect.sync(() => this.templates.set(template.uriTemplate, template)), this.changed)
+    return this.templates.add(template.uriTemplate, template, this.changed)
   }
 
   removeTemplate(uriTemplate: string): Effect.Effect<boolean> {
-    return Effect.suspend(() => this.templates.delete(uriTemplate) ? Effect.as(this.changed, true) : Effect.succeed(false))
+    return this.templates.remove(uriTemplate, this.changed)
   }
 
   /** Sends `notifications/resources/updated` to the sessions subscribed to `uri`. */

@@ -37,11 +37,11 @@ export class Tools {
   private readonly changed = Effect.suspend(() => this.connections.notify("notifications/tools/list_changed", undefined, (f) => f.toolsListChanged === true))
 
   add(tool: Tool.Any): Effect.Effect<void> {
-    return Effect.zipRight(Effect.sync(() => this.listing.set(tool.name, tool)), this.changed)
+    return this.listing.add(tool.name, tool, this.changed)
   }
 
   remove(name: string): Effect.Effect<boolean> {
-    return Effect.suspend(() => this.listing.delete(name) ? Effect.as(this.changed, true) : Effect.succeed(false))
+    return this.listing.remove(name, this.changed)
   }
 
   /** Whether some tool may run as a task (the server then declares the `tasks` capability). */
