@@ -167,8 +167,8 @@ export const make = <O extends Options<any, any, any, any>>(
     const tasks = new Tasks(store, options.pageSize ?? 100, connections)
     const stateless = new StatelessAnswers(serverInfo(info), options.cacheTtlMs ?? 0)
     const tools = new Tools(options.tools ?? [], options.pageSize, connections, stateless, rounds, tasks)
-    const resources = new Resources(options.resources ?? [], options.resourceTemplates ?? [], options.pageSize, connections, stateless)
-    const prompts = new Prompts(options.prompts ?? [], options.pageSize, connections, stateless)
+    const resources = new Resources(options.resources ?? [], options.resourceTemplates ?? [], options.pageSize, connections, stateless, rounds)
+    const prompts = new Prompts(options.prompts ?? [], options.pageSize, connections, stateless, rounds)
     const discovered: DiscoverResult = {
       supportedVersions: [...ProtocolVersions].reverse(),
       capabilities: capabilitiesWithCompletions,

@@ -5,11 +5,12 @@
  * requirements, and `Tool.Requirements` leaves it out.
  *
  * Each method acts on the request being served (found through `RequestContext`), so one service
- * serves every request. In a 2026-07-28 `tools/call`, elicitation, sampling and roots are not
- * sent as requests: the call ends with an `InputRequiredResult`, and when the client retries
- * it with the answers the tool runs again from the start, each request answered in order from
- * the answers so far. Tools written for either era work in both, as long as what they do
- * before their last request is safe to repeat.
+ * serves every request. In a 2026-07-28 `tools/call`, `prompts/get` or `resources/read`,
+ * elicitation, sampling and roots are not sent as requests: the request ends with an
+ * `InputRequiredResult`, and when the client retries it with the answers the handler runs
+ * again from the start, each request answered in order from the answers so far. Handlers
+ * written for either era work in both, as long as what they do before their last request is
+ * safe to repeat.
  *
  * @example
  * ```ts
@@ -173,7 +174,7 @@ export const make = (levels: Logging.Levels, rounds: InputRounds): Service => {
   // The server gives ToolContext only to handlers, and every handler has its RequestContext.
   const withRequest = <A, E>(f: (request: RequestContextService) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
     Effect.flatMap(RequestContext, f) as Effect.Effect<A, E>
-  /** A request to the client: sent (stateful eras), or an input request of the call (2026-07-28). */
+  /** A request to the client: sent (stateful eras), or an input request of the request served (2026-07-28). */
   const ask = (
     request: RequestContextService,
     method: string,
@@ -184,7 +185,7 @@ export const make = (levels: Logging.Levels, rounds: InputRounds): Service => {
     return rounds.ask(request, method, params ?? {}) ?? Effect.fail(new CapabilityError({
       capability: method,
       method,
-      message: `In protocol version 2026-07-28, ${method} is only available to tools (as an input request of tools/call)`
+      message: `In protocol version 2026-07-28, ${method} is only available to tool, prompt and resource read handlers (as an input request of tools/call, prompts/get or resources/read)`
     }))
   }
   return {

@@ -1,7 +1,8 @@
 /**
  * Input-required rounds (2026-07-28): a handler's requests to the client (elicitation,
- * sampling, roots) end the call with an `InputRequiredResult`; the client answers them and
- * retries the same request with `inputResponses` and the `requestState` it was given.
+ * sampling, roots) end the request (`tools/call`, `prompts/get`, `resources/read`) with an
+ * `InputRequiredResult`; the client answers them and retries the same request with
+ * `inputResponses` and the `requestState` it was given.
  *
  * The handler then runs again from the start, and its requests are answered in order from the
  * answers gathered so far (deterministic replay). The answers travel in `requestState`, signed
@@ -12,12 +13,17 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import { McpError } from "../../protocol/errors.js"
-import type { RequestContextService } from "../../protocol/RequestContext.js"
+import { RequestContext, type RequestContextService } from "../../protocol/RequestContext.js"
 import type { InputRequiredResult } from "../../schema/stateless.js"
+import { isStateless } from "./stateless.js"
 
-/** What `requestState` carries: whose call it is, the answers so far, the keys still to answer. */
+/**
+ * What `requestState` carries: whose request it is (the method, and the tool or prompt name or
+ * resource URI it is for), the answers so far, the keys still to answer.
+ */
 interface State {
-  readonly name: string
+  readonly method: string
+  readonly target: string
   readonly answers: ReadonlyArray<Record<string, unknown>>
   readonly pending: ReadonlyArray<string>
 }
@@ -25,7 +31,7 @@ interface State {
 const isState = (value: unknown): value is State => {
   if (typeof value !== "object" || value === null) return false
   const state = value as Record<string, unknown>
-  return typeof state.name === "string" && Array.isArray(state.answers) && Array.isArray(state.pending) &&
+  return typeof state.method === "string" && typeof state.target === "string" && Array.isArray(state.answers) && Array.isArray(state.pending) &&
     state.pending.every((key) => typeof key === "string")
 }
 
@@ -51,6 +57,12 @@ class Round {
 export interface Retry {
   readonly inputResponses?: { readonly [key: string]: unknown } | undefined
   readonly requestState?: string | undefined
+}
+
+/** The request a round belongs to: its method, and the tool or prompt name or resource URI. */
+export interface Target {
+  readonly method: string
+  readonly target: string
 }
 
 export class InputRounds {
@@ -86,15 +98,15 @@ export class InputRounds {
     }
   }
 
-  /** The answers a retry of the call `name` brings: those in its state, then its `inputResponses`. */
-  private answersOf(name: string, retry: Retry): Effect.Effect<ReadonlyArray<Record<string, unknown>>, McpError> {
+  /** The answers a retry of the request `of` brings: those in its state, then its `inputResponses`. */
+  private answersOf(of: Target, retry: Retry): Effect.Effect<ReadonlyArray<Record<string, unknown>>, McpError> {
     if (retry.requestState === undefined) {
       return retry.inputResponses === undefined
         ? Effect.succeed([])
         : Effect.fail(McpError.invalidParams("Invalid params: inputResponses without the requestState they answer"))
     }
     const state = this.verify(retry.requestState)
-    if (state === undefined || state.name !== name) {
+    if (state === undefined || state.method !== of.method || state.target !== of.target) {
       return Effect.fail(McpError.invalidParams("Invalid params: requestState was not issued by this server for this request"))
     }
     const answers = [...state.answers]
@@ -107,18 +119,31 @@ export class InputRounds {
   }
 
   /**
-   * Runs `handler` for the request `request` serves (the call `name`), its requests to the
-   * client answered from `retry`; the handler's result, or an `InputRequiredResult` as soon as
-   * it makes a request that has no answer yet (the handler is interrupted then).
+   * Serves a request that may take input-required rounds (`tools/call`, `prompts/get`,
+   * `resources/read`): a 2026-07-28 one (`params` carries its era) runs `handler` in rounds
+   * (see `run`), any other runs it as it is (its requests to the client are sent).
+   */
+  serve<A, E, R>(
+    of: Target,
+    params: Retry & { readonly _meta?: { readonly [key: string]: unknown } | undefined },
+    handler: Effect.Effect<A, E, R>
+  ): Effect.Effect<A | InputRequiredResult, E | McpError, R | RequestContext> {
+    return isStateless(params) ? Effect.flatMap(RequestContext, (request) => this.run(request, of, params, handler)) : handler
+  }
+
+  /**
+   * Runs `handler` for the request `request` serves (`of`), its requests to the client
+   * answered from `retry`; the handler's result, or an `InputRequiredResult` as soon as it
+   * makes a request that has no answer yet (the handler is interrupted then).
    */
   run<A, E, R>(
     request: RequestContextService,
-    name: string,
+    of: Target,
     retry: Retry,
     handler: Effect.Effect<A, E, R>
   ): Effect.Effect<A | InputRequiredResult, E | McpError, R> {
     return Effect.gen(this, function*() {
-      const answers = yield* this.answersOf(name, retry)
+      const answers = yield* this.answersOf(of, retry)
       const round = new Round(answers, yield* Deferred.make<void>())
       this.rounds.set(request, round)
       const finished = yield* Effect.raceFirst(
@@ -129,7 +154,7 @@ export class InputRounds {
       const result: InputRequiredResult = {
         resultType: "input_required",
         inputRequests: round.asked as InputRequiredResult["inputRequests"],
-        requestState: this.sign({ name, answers, pending: Object.keys(round.asked) })
+        requestState: this.sign({ method: of.method, target: of.target, answers, pending: Object.keys(round.asked) })
       }
       return result
     })

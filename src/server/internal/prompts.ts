@@ -1,6 +1,7 @@
 /**
  * The prompts feature: `prompts/list` (paged), `prompts/get` (absent arguments are `{}`,
- * arguments that do not decode are -32602) and `notifications/prompts/list_changed`.
+ * arguments that do not decode are -32602; input-required rounds in 2026-07-28) and
+ * `notifications/prompts/list_changed`.
  */
 import * as Effect from "effect/Effect"
 import { McpError } from "../../protocol/errors.js"
@@ -9,6 +10,7 @@ import { GetPromptRequestParams, ListPromptsRequestParams } from "../../schema/p
 import * as Prompt from "../Prompt.js"
 import type { Connections } from "./connections.js"
 import { answeringFailures } from "./failures.js"
+import type { InputRounds } from "./inputRequired.js"
 import { Listing } from "./listing.js"
 import { isStateless, type StatelessAnswers } from "./stateless.js"
 
@@ -19,7 +21,8 @@ export class Prompts {
     prompts: ReadonlyArray<Prompt.Any>,
     pageSize: number | undefined,
     private readonly connections: Connections,
-    stateless: StatelessAnswers
+    stateless: StatelessAnswers,
+    private readonly rounds: InputRounds
   ) {
     this.listing = new Listing("prompts/list", "prompts", (prompt) => prompt.wire, pageSize, stateless.listFields())
     for (const prompt of prompts) this.listing.set(prompt.name, prompt)
@@ -57,7 +60,12 @@ export class Prompts {
             { issues }
           ))
         }
-        return answeringFailures(`Prompt ${prompt.name}`, Effect.map(prompt.handler(args.right), Prompt.resultOf))
+        // In 2026-07-28 the prompt's requests to the client are input requests of the get.
+        return this.rounds.serve(
+          { method: "prompts/get", target: prompt.name },
+          params,
+          answeringFailures(`Prompt ${prompt.name}`, Effect.map(prompt.handler(args.right), Prompt.resultOf))
+        )
       })
     ]
   }

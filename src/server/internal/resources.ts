@@ -22,6 +22,7 @@ import * as Resource from "../Resource.js"
 import type * as ResourceTemplate from "../ResourceTemplate.js"
 import type { Connections } from "./connections.js"
 import { answeringFailures } from "./failures.js"
+import type { InputRounds } from "./inputRequired.js"
 import { Listing } from "./listing.js"
 import { isStateless, type StatelessAnswers } from "./stateless.js"
 
@@ -35,7 +36,8 @@ export class Resources {
     templates: ReadonlyArray<ResourceTemplate.Any>,
     pageSize: number | undefined,
     private readonly connections: Connections,
-    private readonly stateless: StatelessAnswers
+    private readonly stateless: StatelessAnswers,
+    private readonly rounds: InputRounds
   ) {
     this.resources = new Listing("resources/list", "resources", (resource) => resource.wire, pageSize, stateless.listFields())
     this.templates = new Listing("resources/templates/list", "resourceTemplates", (template) => template.wire, pageSize, stateless.listFields())
@@ -111,7 +113,7 @@ export class Resources {
 
   /**
    * A 2026-07-28 read: cache hints (private: a read may depend on who asks), and an unknown
-   * URI is -32602 (that era retired -32002).
+   * URI is -32602 (that era retired -32002). Run in input-required rounds by the route.
    */
   private readStateless(uri: string): Effect.Effect<ReadResourceResult, McpError, any> {
     return this.read(uri).pipe(
@@ -126,7 +128,10 @@ export class Resources {
       Router.request("resources/templates/list", ListResourceTemplatesRequestParams, (params) =>
         this.templates.page(params.cursor, isStateless(params))),
       Router.request("resources/read", ReadResourceRequestParams, (params) =>
-        isStateless(params) ? this.readStateless(params.uri) : this.read(params.uri)),
+        // In 2026-07-28 the read's requests to the client are input requests of the read.
+        isStateless(params)
+          ? this.rounds.serve({ method: "resources/read", target: params.uri }, params, this.readStateless(params.uri))
+          : this.read(params.uri)),
       Router.request("resources/subscribe", SubscribeRequestParams, (params) =>
         Effect.flatMap(RequestContext, (request) => {
           if (!this.exists(params.uri)) return Effect.fail(new Resource.ResourceNotFound({ uri: params.uri }).toMcpError())

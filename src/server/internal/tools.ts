@@ -85,9 +85,7 @@ export class Tools {
               : Effect.fail(McpError.invalidParams(message, { issues }))
           }
           if (task !== undefined) return this.tasks.start(request, task, Tool.run(tool, input.right))
-          return isStateless(params)
-            ? this.rounds.run(request, tool.name, params, Tool.run(tool, input.right))
-            : Tool.run(tool, input.right)
+          return this.rounds.serve({ method: "tools/call", target: tool.name }, params, Tool.run(tool, input.right))
         }))
     ]
   }
