@@ -467,27 +467,30 @@ const runStdio = async (cfg) => {
   }
 
   const summary = summarize(agg, cfg.order)
-  const doc = {
-    tool: "machine-context bench",
-    version: 1,
-    transport: "stdio",
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    aborted,
-    node: process.version,
-    host: { platform: process.platform, cpus: os.cpus().length, model: os.cpus()[0]?.model },
-    loadavg: { start: loadStart, end: os.loadavg()[0] },
-    config: { rounds: cfg.rounds, roundsRun, quick: cfg.quick, scenarios: cfg.scenarios, tools: cfg.tools, params: cfg.params, protocolVersion: PROTOCOL_VERSION },
-    impls: cfg.impls,
-    oursBuild: cfg.snapshot ?? null,
-    warnings,
-    problems: [...failures, ...findProblems(agg)],
-    summary,
-    table: "",
-    raw: toJson(agg)
-  }
+  const doc = resultDoc("stdio", cfg, { startedAt, loadStart, aborted, warnings, failures, agg, summary }, { rounds: cfg.rounds, roundsRun, quick: cfg.quick, scenarios: cfg.scenarios, tools: cfg.tools, params: cfg.params, protocolVersion: PROTOCOL_VERSION })
   return finishDoc(cfg, doc, `${renderMarkdown(summary, cfg.order, notes)}\n\n${describeStdio(cfg, doc)}`)
 }
+
+/** The JSON result of one transport's run (written to bench/results/). */
+const resultDoc = (transport, cfg, run, config) => ({
+  tool: "machine-context bench",
+  version: 1,
+  transport,
+  startedAt: run.startedAt,
+  finishedAt: new Date().toISOString(),
+  aborted: run.aborted,
+  node: process.version,
+  host: { platform: process.platform, cpus: os.cpus().length, model: os.cpus()[0]?.model },
+  loadavg: { start: run.loadStart, end: os.loadavg()[0] },
+  config,
+  impls: cfg.impls,
+  oursBuild: cfg.snapshot ?? null,
+  warnings: run.warnings,
+  problems: [...run.failures, ...findProblems(run.agg)],
+  summary: run.summary,
+  table: "",
+  raw: toJson(run.agg)
+})
 
 const runHttp = async (cfg) => {
   if (!cfg.oursOverridden && !cfg.snapshot) {
@@ -536,25 +539,7 @@ const runHttp = async (cfg) => {
   }
 
   const summary = summarizeHttp(agg, cfg.order, cfg.levels)
-  const doc = {
-    tool: "machine-context bench",
-    version: 1,
-    transport: "http",
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    aborted,
-    node: process.version,
-    host: { platform: process.platform, cpus: os.cpus().length, model: os.cpus()[0]?.model },
-    loadavg: { start: loadStart, end: os.loadavg()[0] },
-    config: { rounds: cfg.rounds, roundsRun, quick: cfg.quick, scenarios: cfg.scenarios, levels: cfg.levels, client: cfg.client, params: toJson(cfg.params), protocolVersion: PROTOCOL_VERSION },
-    impls: cfg.impls,
-    oursBuild: cfg.snapshot ?? null,
-    warnings,
-    problems: [...failures, ...findProblems(agg)],
-    summary,
-    table: "",
-    raw: toJson(agg)
-  }
+  const doc = resultDoc("http", cfg, { startedAt, loadStart, aborted, warnings, failures, agg, summary }, { rounds: cfg.rounds, roundsRun, quick: cfg.quick, scenarios: cfg.scenarios, levels: cfg.levels, client: cfg.client, params: toJson(cfg.params), protocolVersion: PROTOCOL_VERSION })
   return finishDoc(cfg, doc, `${renderHttpMarkdown(summary, cfg.order, cfg.levels)}\n\n${describeHttp(cfg, doc)}`)
 }
 

@@ -8,42 +8,12 @@
 import { randomUUID } from "node:crypto"
 import http from "node:http"
 import process from "node:process"
-import { dummyDescription, dummyName, parsePeerArgs } from "./args.mjs"
+import { parsePeerArgs } from "./args.mjs"
+import { fail, makeHandler } from "./raw-rpc.mjs"
 
 const opts = parsePeerArgs()
-const stringArg = (key) => ({ type: "object", properties: { [key]: { type: "string" } }, required: [key] })
-const tools = [{ name: "echo", description: "Echo the text argument", inputSchema: stringArg("text") }]
-for (let i = 0; i < opts.tools; i++) tools.push({ name: dummyName(i), description: dummyDescription(i), inputSchema: stringArg("value") })
-const known = new Set(tools.map((t) => t.name))
 const sessions = new Map()
-
-const reply = (id, result) => ({ jsonrpc: "2.0", id, result })
-const fail = (id, code, message) => ({ jsonrpc: "2.0", id, error: { code, message } })
-
-const handle = (msg) => {
-  if (msg === null || typeof msg !== "object" || Array.isArray(msg)) return fail(null, -32600, "Invalid Request")
-  if (msg.id === undefined || msg.id === null) return undefined // notification (or a response): no answer
-  switch (msg.method) {
-    case "initialize":
-      return reply(msg.id, {
-        protocolVersion: msg.params?.protocolVersion ?? "2025-11-25",
-        capabilities: { tools: {} },
-        serverInfo: { name: "raw-bench", version: "1.0.0" }
-      })
-    case "ping":
-      return reply(msg.id, {})
-    case "tools/list":
-      return reply(msg.id, { tools })
-    case "tools/call": {
-      const name = msg.params?.name
-      if (!known.has(name)) return fail(msg.id, -32602, `Unknown tool: ${name}`)
-      const args = msg.params.arguments ?? {}
-      return reply(msg.id, { content: [{ type: "text", text: String(name === "echo" ? args.text ?? "" : args.value ?? "") }] })
-    }
-    default:
-      return fail(msg.id, -32601, "Method not found")
-  }
-}
+const handle = makeHandler(opts.tools)
 
 const server = http.createServer((req, res) => {
   if (req.method === "DELETE") {
