@@ -3,7 +3,7 @@
 // the HTTP targets.
 import { HEAP_NOISE_BYTES_PER_CALL, heapSlope } from "./report.mjs"
 import { SDK_IMPLS } from "./http-scenarios.mjs"
-import { fmt, fmtRatio, median, quantile, round3 } from "./stats.mjs"
+import { fmt, fmtRatio, median, num, quantile, round3, safe } from "./stats.mjs"
 
 const MiB = 1024 * 1024
 
@@ -95,14 +95,6 @@ export const httpTargets = (levels) => {
   ]
 }
 
-const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null)
-const safe = (fn) => {
-  try {
-    return num(fn())
-  } catch {
-    return null
-  }
-}
 
 /** Ratio ours/partner: the median of per-burst pairs (with IQR) where there are pairs, else of the values. */
 const ratioOf = (m, agg, values, partner) => {

@@ -1,6 +1,6 @@
 // Turns the scenario accumulators into medians, ours/SDK ratios, a markdown table and the verdict
 // on the project's performance targets.
-import { fmt, fmtRatio, median, quantile, round3, theilSen } from "./stats.mjs"
+import { fmt, fmtRatio, median, num, quantile, round3, safe, theilSen } from "./stats.mjs"
 
 /** Heap-after-GC growth per call we treat as none: snapshots of a leak-free server wobble by a few KiB per 10k calls. */
 export const HEAP_NOISE_BYTES_PER_CALL = 1
@@ -62,14 +62,6 @@ export const TARGETS = [
   }
 ]
 
-const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null)
-const safe = (fn) => {
-  try {
-    return num(fn())
-  } catch {
-    return null
-  }
-}
 
 /**
  * @param {{ startup?, calls?, list?, leak? }} agg accumulators of the scenarios that ran

@@ -93,3 +93,15 @@ export const rotate = (xs, by) => {
   const r = ((by % xs.length) + xs.length) % xs.length
   return [...xs.slice(r), ...xs.slice(0, r)]
 }
+
+/** A finite number, or null. */
+export const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null)
+
+/** The finite number `fn` computes, or null when it throws or gives anything else. */
+export const safe = (fn) => {
+  try {
+    return num(fn())
+  } catch {
+    return null
+  }
+}
