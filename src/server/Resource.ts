@@ -26,18 +26,22 @@ import type { ToolContext } from "./ToolContext.js"
  */
 export type Contents = string | Uint8Array | ReadonlyArray<ResourceContents>
 
-/** The metadata of a resource, as listed. */
-export interface Definition {
-  readonly uri: string
+/** The metadata that resources and resource templates share, as listed. */
+export interface Metadata {
   readonly name: string
   readonly title?: string
   readonly description?: string
   readonly mimeType?: string
   readonly annotations?: Annotations
   readonly icons?: ReadonlyArray<Icon>
+  readonly _meta?: Record<string, unknown>
+}
+
+/** The metadata of a resource, as listed. */
+export interface Definition extends Metadata {
+  readonly uri: string
   /** Size of the raw content in bytes, if known. */
   readonly size?: number
-  readonly _meta?: Record<string, unknown>
 }
 
 /** A resource: its metadata and how to read it. */

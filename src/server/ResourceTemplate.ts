@@ -22,10 +22,9 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import type { RequestContext } from "../protocol/RequestContext.js"
-import type { Annotations, Icon } from "../schema/base.js"
 import type { ResourceTemplate as WireResourceTemplate } from "../schema/resources.js"
 import * as Completion from "./Completion.js"
-import type { Contents } from "./Resource.js"
+import type { Contents, Metadata } from "./Resource.js"
 import type { ToolContext } from "./ToolContext.js"
 import * as UriTemplate from "./UriTemplate.js"
 
@@ -36,15 +35,8 @@ export class ResourceTemplateDefinitionError extends Schema.TaggedError<Resource
 ) {}
 
 /** Options of a template: its metadata, parameters schema and completers. */
-export interface Options<P, I, C> {
+export interface Options<P, I, C> extends Metadata {
   readonly uriTemplate: string
-  readonly name: string
-  readonly title?: string
-  readonly description?: string
-  readonly mimeType?: string
-  readonly annotations?: Annotations
-  readonly icons?: ReadonlyArray<Icon>
-  readonly _meta?: Record<string, unknown>
   /** The template's variables, decoded from their string values (optional ones may be absent). */
   readonly params: Schema.Schema<P, I, never>
   /** Completers of the parameters, by name. */
