@@ -55,7 +55,7 @@ export class ValidationError extends Schema.TaggedError<ValidationError>()("Vali
 
 /** The peer broke the protocol, or answered an outgoing request with an error. */
 export class ProtocolError extends Schema.TaggedError<ProtocolError>()("ProtocolError", {
-  reason: Schema.Literal("RemoteError", "Timeout", "Closed", "NotInitialized", "Unsupported", "InvalidResponse"),
+  reason: Schema.Literal("RemoteError", "Timeout", "Closed", "InvalidResponse"),
   message: Schema.String,
   method: Schema.optional(Schema.String),
   code: Schema.optional(Schema.Int),

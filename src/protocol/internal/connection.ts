@@ -22,7 +22,7 @@ import type { Config, ConnectionHandle, ConnectOptions, Role } from "../Protocol
 import { type OutgoingRequestOptions, RequestContext, type RequestContextService } from "../RequestContext.js"
 import { formatIssues, type Route, type Router } from "../Router.js"
 import { type PeerInfo, Session } from "../Session.js"
-import { errorFrame, errorObjectFrame, isPlainObject, isRequestId, notificationFrame, RawJson, requestFrame, resultFrame } from "./wire.js"
+import { errorFrame, mcpErrorFrame, isPlainObject, isRequestId, notificationFrame, RawJson, requestFrame, resultFrame } from "./wire.js"
 
 /** A request accepted by the engine: waiting for a slot, or running. */
 interface Entry {
@@ -235,7 +235,7 @@ export class Connection<R> {
       case "Response":
         return this.response(message)
       case "ValidationError":
-        answer(out, message.id, errorFrame(message.id, message.code, message.message, message.issues === undefined ? undefined : { issues: message.issues }))
+        answer(out, message.id, mcpErrorFrame(message.id, message.toMcpError()))
     }
   }
 
@@ -335,9 +335,7 @@ export class Connection<R> {
       const failure = Cause.failureOption(exit.cause)
       if (Option.isSome(failure) && failure.value instanceof McpError) {
         const error = failure.value
-        answer(entry.out, entry.id, errorObjectFrame(entry.id, error.data === undefined
-          ? { code: error.code, message: error.message }
-          : { code: error.code, message: error.message, data: error.data }))
+        answer(entry.out, entry.id, mcpErrorFrame(entry.id, error))
       } else {
         this.logDefect(`Handler of ${entry.route.method} failed`, exit.cause)
         answer(entry.out, entry.id, errorFrame(entry.id, ErrorCode.InternalError, "Internal error"))

@@ -23,11 +23,15 @@ export class RawJson {
 export const resultFrame = (id: RequestId, result: unknown): string =>
   `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result instanceof RawJson ? result.text : JSON.stringify(result)}}`
 
-export const errorObjectFrame = (id: RequestId | null, error: JsonRpcErrorObject): string =>
-  `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"error":${JSON.stringify(error)}}`
+/** An error answer. `data` is left out when undefined (McpError instances carry it as a field). */
+export const errorFrame = (id: RequestId | null, code: number, message: string, data?: unknown): string => {
+  const error: JsonRpcErrorObject = data === undefined ? { code, message } : { code, message, data }
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"error":${JSON.stringify(error)}}`
+}
 
-export const errorFrame = (id: RequestId | null, code: number, message: string, data?: unknown): string =>
-  errorObjectFrame(id, data === undefined ? { code, message } : { code, message, data })
+/** The answer carrying an error (an `McpError`, or anything with its fields). */
+export const mcpErrorFrame = (id: RequestId | null, error: { readonly code: number; readonly message: string; readonly data?: unknown }): string =>
+  errorFrame(id, error.code, error.message, error.data)
 
 export const requestFrame = (id: RequestId, method: string, params: unknown): string =>
   params === undefined
