@@ -81,6 +81,11 @@ export interface Options<
    * Give the same key to every instance behind a load balancer; a random key per process by default.
    */
   readonly requestStateKey?: string | Uint8Array
+  /**
+   * 2026-07-28: how long the `requestState` of an input-required result is accepted, in
+   * milliseconds. Default 15 minutes.
+   */
+  readonly requestStateTtlMs?: number
 }
 
 type Items<O, K extends string> = O extends { readonly [P in K]?: infer A } ? A extends ReadonlyArray<infer X> ? X : never : never
@@ -154,7 +159,7 @@ export const make = <O extends Options<any, any, any, any>>(
   Effect.gen(function*() {
     const protocol = yield* Protocol.Protocol
     const levels = new Logging.Levels(options.logLevel ?? "info")
-    const rounds = new InputRounds(options.requestStateKey)
+    const rounds = new InputRounds(options.requestStateKey, options.requestStateTtlMs)
     // Handlers run on each connection's runtime: give it the services they need, and ToolContext.
     // Without the layer's own Scope: each connection must register its shutdown in the caller's.
     const context = Context.add(

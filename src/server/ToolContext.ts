@@ -118,9 +118,10 @@ const capabilityAt = (capabilities: Record<string, unknown>, path: string): bool
 
 /**
  * Fails unless the session's version has `method` (and is at least `since`) and the client
- * declared `capability`.
+ * declared `capability`; `rounds` hears of a capability the client did not declare.
  */
 const requireCapability = (
+  rounds: InputRounds,
   request: RequestContextService,
   method: string,
   capability: string,
@@ -141,6 +142,7 @@ const requireCapability = (
       (capabilityAt(capabilities, "elicitation") && !capabilityAt(capabilities, "elicitation.url"))
     : capabilityAt(capabilities, capability)
   if (!declared) {
+    rounds.missed(request, capability)
     return Effect.fail(new CapabilityError({ capability, method, message: `The client did not declare the ${capability} capability needed by ${method}` }))
   }
   return Effect.void
@@ -194,7 +196,7 @@ export const make = (levels: Logging.Levels, rounds: InputRounds): Service => {
     elicit: (message, schema, options) =>
       withRequest((request) =>
         Effect.gen(function*() {
-          yield* requireCapability(request, "elicitation/create", "elicitation.form")
+          yield* requireCapability(rounds, request, "elicitation/create", "elicitation.form")
           const requestedSchema = Elicitation.requestedSchemaOf(schema)
           const result = yield* ask(request, "elicitation/create", { message, requestedSchema }, options)
           const answer = yield* decodeElicitResult(result)
@@ -205,7 +207,7 @@ export const make = (levels: Logging.Levels, rounds: InputRounds): Service => {
     elicitUrl: (message, url, elicitationId, options) =>
       withRequest((request) =>
         Effect.gen(function*() {
-          yield* requireCapability(request, "elicitation/create", "elicitation.url", "2025-11-25")
+          yield* requireCapability(rounds, request, "elicitation/create", "elicitation.url", "2025-11-25")
           const result = yield* ask(request, "elicitation/create", { mode: "url", message, url, elicitationId }, options)
           const answer = yield* decodeElicitResult(result)
           return { action: answer.action }
@@ -213,15 +215,15 @@ export const make = (levels: Logging.Levels, rounds: InputRounds): Service => {
     elicitationComplete: (elicitationId) =>
       withRequest((request) =>
         Effect.zipRight(
-          requireCapability(request, "notifications/elicitation/complete", "elicitation.url", "2025-11-25"),
+          requireCapability(rounds, request, "notifications/elicitation/complete", "elicitation.url", "2025-11-25"),
           request.notify("notifications/elicitation/complete", { elicitationId })
         )),
     sample: (params, options) =>
       withRequest((request) =>
         Effect.gen(function*() {
-          yield* requireCapability(request, "sampling/createMessage", "sampling")
+          yield* requireCapability(rounds, request, "sampling/createMessage", "sampling")
           if (params.tools !== undefined || params.toolChoice !== undefined) {
-            yield* requireCapability(request, "sampling/createMessage", "sampling.tools", "2025-11-25")
+            yield* requireCapability(rounds, request, "sampling/createMessage", "sampling.tools", "2025-11-25")
           }
           const result = yield* ask(request, "sampling/createMessage", params as Record<string, unknown>, options)
           return yield* decodeCreateMessageResult(result)
@@ -229,7 +231,7 @@ export const make = (levels: Logging.Levels, rounds: InputRounds): Service => {
     listRoots: (options) =>
       withRequest((request) =>
         Effect.gen(function*() {
-          yield* requireCapability(request, "roots/list", "roots")
+          yield* requireCapability(rounds, request, "roots/list", "roots")
           const result = yield* ask(request, "roots/list", undefined, options)
           return (yield* decodeListRootsResult(result)).roots
         }))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as TestClock from "effect/TestClock"
 import * as Schema from "effect/Schema"
 import * as McpServer from "../../src/server/McpServer.js"
 import * as Protocol from "../../src/protocol/Protocol.js"
@@ -178,7 +179,7 @@ describe("McpServer, 2026-07-28", () => {
       expect(signupRuns).toBe(3)
     }))
 
-  it.scopedLive("input required: a forged or foreign requestState, or a missing answer, is -32602", () =>
+  it.scopedLive("input required: a forged or foreign requestState, or one for other arguments, is -32602", () =>
     Effect.gen(function*() {
       const { peer } = yield* statelessPeer({ tools: [Signup, Sample], requestStateKey: "k1" })
       const capabilities = { elicitation: {}, sampling: {} }
@@ -191,7 +192,18 @@ describe("McpServer, 2026-07-28", () => {
       expect((yield* retry(2, `${forgedBody}.${mac}`)).error.code).toBe(-32602)
       expect((yield* retry(3, forgedBody)).error.code).toBe(-32602)
       expect((yield* retry(4, `${body}.${Buffer.from("x".repeat(32)).toString("base64url")}`)).error.code).toBe(-32602)
-      expect((yield* retry(5, first.requestState, {})).error.code).toBe(-32602)
+      // The state is bound to the request's arguments.
+      const otherPlan = yield* ask2026(peer, 10, "tools/call", {
+        name: "signup",
+        arguments: { plan: "free" },
+        inputResponses: { "0": { action: "accept", content: { name: "Ada" } } },
+        requestState: first.requestState
+      }, capabilities)
+      expect(otherPlan.error).toMatchObject({ code: -32602, message: expect.stringMatching(/not issued by this server for this request/) })
+      // A retry without the answer asked for is asked again, not refused.
+      const unanswered = (yield* retry(5, first.requestState, { unrelated: { action: "accept", content: {} } })).result
+      expect(unanswered.resultType).toBe("input_required")
+      expect(Object.keys(unanswered.inputRequests)).toEqual(["0"])
       // A state signed by another server (another key) is refused too.
       const { peer: other } = yield* statelessPeer({ tools: [Signup], requestStateKey: "k2" })
       const foreign = (yield* ask2026(other, 1, "tools/call", { name: "signup", arguments: { plan: "pro" } }, capabilities)).result
@@ -202,6 +214,75 @@ describe("McpServer, 2026-07-28", () => {
       expect((yield* retry(8, sampled.requestState)).error.code).toBe(-32602)
       // The genuine state still works.
       expect((yield* retry(9, first.requestState)).result.inputRequests["1"].method).toBe("elicitation/create")
+    }))
+
+  it.scoped("input required: a requestState is refused once its ttl has passed", () =>
+    Effect.gen(function*() {
+      const { peer } = yield* statelessPeer({ tools: [Signup], requestStateTtlMs: 60_000 })
+      const capabilities = { elicitation: {} }
+      const first = (yield* ask2026(peer, 1, "tools/call", { name: "signup", arguments: { plan: "pro" } }, capabilities)).result
+      const retry = (id: number) =>
+        ask2026(peer, id, "tools/call", {
+          name: "signup",
+          arguments: { plan: "pro" },
+          inputResponses: { "0": { action: "accept", content: { name: "Ada" } } },
+          requestState: first.requestState
+        }, capabilities)
+      yield* TestClock.adjust("59 seconds")
+      expect((yield* retry(2)).result.resultType).toBe("input_required")
+      yield* TestClock.adjust("2 seconds")
+      expect((yield* retry(3)).error).toMatchObject({ code: -32602, message: expect.stringMatching(/expired/) })
+    }))
+
+  it.scopedLive("input required: concurrent requests of a handler are asked in one round; partial answers ask the rest again", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const Both = Tool.make("both", { input: Schema.Struct({}) }, () =>
+        Effect.gen(function*() {
+          runs++
+          const context = yield* ToolContext
+          const [name, age] = yield* Effect.all([
+            context.elicit("Your name?", Schema.Struct({ name: Schema.String })),
+            context.elicit("Your age?", Schema.Struct({ age: Schema.Int }))
+          ], { concurrency: "unbounded" })
+          return name.action === "accept" && age.action === "accept" ? `${name.content.name} ${age.content.age}` : "declined"
+        }).pipe(Effect.orDie))
+      const { peer } = yield* statelessPeer({ tools: [Both] })
+      const capabilities = { elicitation: {} }
+      const first = (yield* ask2026(peer, 1, "tools/call", { name: "both", arguments: {} }, capabilities)).result
+      expect(first.resultType).toBe("input_required")
+      expect(Object.fromEntries(Object.entries(first.inputRequests).map(([key, r]: [string, any]) => [key, r.params.message])))
+        .toEqual({ "0": "Your name?", "1": "Your age?" })
+      const second = (yield* ask2026(peer, 2, "tools/call", {
+        name: "both",
+        arguments: {},
+        inputResponses: { "0": { action: "accept", content: { name: "Ada" } } },
+        requestState: first.requestState
+      }, capabilities)).result
+      expect(second.resultType).toBe("input_required")
+      expect(Object.keys(second.inputRequests)).toEqual(["1"])
+      const third = yield* ask2026(peer, 3, "tools/call", {
+        name: "both",
+        arguments: {},
+        inputResponses: { "1": { action: "accept", content: { age: 36 } } },
+        requestState: second.requestState
+      }, capabilities)
+      expect(text(third)).toBe("Ada 36")
+      expect(runs).toBe(3)
+    }))
+
+  it.scopedLive("a capability the request needs and the client did not declare is -32021 with the capabilities; a handler may recover", () =>
+    Effect.gen(function*() {
+      const { peer } = yield* statelessPeer({ tools: [Signup, Sample] })
+      const refused = yield* ask2026(peer, 1, "tools/call", { name: "signup", arguments: { plan: "pro" } }, { sampling: {} })
+      expect(refused.error).toMatchObject({
+        code: -32021,
+        data: { requiredCapabilities: { elicitation: { form: {} } } }
+      })
+      // `Sample` turns the CapabilityError into a result of its own: the request did not need sampling.
+      const recovered = yield* ask2026(peer, 2, "tools/call", { name: "sample", arguments: {} }, {})
+      expect(recovered.result.resultType).toBe("complete")
+      expect(text(recovered)).toMatch(/^CapabilityError/)
     }))
 
   it.scopedLive("capabilities are per request: sampling refused when this request lacks it, though an earlier one had it", () =>

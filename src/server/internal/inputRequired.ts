@@ -5,50 +5,93 @@
  * `inputResponses` and the `requestState` it was given.
  *
  * The handler then runs again from the start, and its requests are answered in order from the
- * answers gathered so far (deterministic replay). The answers travel in `requestState`, signed
- * with HMAC-SHA256 under the server's key, so the server keeps nothing between rounds and a
- * state it did not sign is refused (-32602).
+ * answers gathered so far (deterministic replay). Requests the handler makes concurrently are
+ * asked together in one round. The answers travel in `requestState`, signed with HMAC-SHA256
+ * under the server's key, so the server keeps nothing between rounds. The state is bound to
+ * the request (method, target and a digest of its other params) and expires: a state that
+ * was not signed here, is presented on another request, or is too old is refused (-32602).
+ * Answers missing from a retry are asked again. A request that needs a client capability the
+ * client did not declare (a `CapabilityError` the handler did not recover from) ends with
+ * -32021 and the missing capabilities.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import { McpError } from "../../protocol/errors.js"
 import { RequestContext, type RequestContextService } from "../../protocol/RequestContext.js"
-import type { InputRequiredResult } from "../../schema/stateless.js"
+import { type InputRequiredResult, StatelessErrorCode } from "../../schema/stateless.js"
 import { isStateless } from "./stateless.js"
 
+/** How long a `requestState` is accepted by default: long enough for a person to answer a form. */
+export const DEFAULT_REQUEST_STATE_TTL_MS = 15 * 60 * 1000
+
 /**
- * What `requestState` carries: whose request it is (the method, and the tool or prompt name or
- * resource URI it is for), the answers so far, the keys still to answer.
+ * What `requestState` carries: whose request it is (the method, the tool or prompt name or
+ * resource URI, a digest of its other params), when it expires, the answers so far by key, the
+ * keys asked in the last round.
  */
 interface State {
   readonly method: string
   readonly target: string
-  readonly answers: ReadonlyArray<Record<string, unknown>>
+  readonly digest: string
+  readonly expires: number
+  readonly answers: Readonly<Record<string, Record<string, unknown>>>
   readonly pending: ReadonlyArray<string>
-}
-
-const isState = (value: unknown): value is State => {
-  if (typeof value !== "object" || value === null) return false
-  const state = value as Record<string, unknown>
-  return typeof state.method === "string" && typeof state.target === "string" && Array.isArray(state.answers) && Array.isArray(state.pending) &&
-    state.pending.every((key) => typeof key === "string")
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
-/** One run of a handler: the answers it replays, and the requests it made that have none yet. */
+const isState = (value: unknown): value is State => {
+  if (!isObject(value)) return false
+  return typeof value.method === "string" && typeof value.target === "string" && typeof value.digest === "string" &&
+    typeof value.expires === "number" && isObject(value.answers) && Object.values(value.answers).every(isObject) &&
+    Array.isArray(value.pending) && value.pending.every((key) => typeof key === "string")
+}
+
+/** JSON with object keys sorted, so that equal params digest equally whatever their key order. */
+const canonical = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
+  if (isObject(value)) {
+    return `{${Object.keys(value).sort().filter((key) => value[key] !== undefined).map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(",")}}`
+  }
+  return JSON.stringify(value) ?? "null"
+}
+
+/** The params that identify a request: all but its `_meta` and the round's own fields. */
+const digestOf = (params: Record<string, unknown>): string => {
+  const { _meta: _, inputResponses: __, requestState: ___, ...salient } = params
+  return createHash("sha256").update(canonical(salient)).digest("base64url")
+}
+
+/** `{ a: { b: {} } }` for the capability path `a.b`. */
+const capabilityObject = (paths: Iterable<string>): Record<string, unknown> => {
+  const root: Record<string, unknown> = {}
+  for (const path of paths) {
+    let node = root
+    for (const key of path.split(".")) {
+      if (!isObject(node[key])) node[key] = {}
+      node = node[key] as Record<string, unknown>
+    }
+  }
+  return root
+}
+
+/** One run of a handler: the answers it replays, the requests it made that have none yet. */
 class Round {
   private next = 0
   readonly asked: Record<string, { readonly method: string; readonly params: Record<string, unknown> }> = {}
-  constructor(readonly answers: ReadonlyArray<Record<string, unknown>>, readonly required: Deferred.Deferred<void>) {}
+  /** Client capabilities the handler needed and the client did not declare. */
+  readonly missing = new Set<string>()
+  constructor(readonly answers: Readonly<Record<string, Record<string, unknown>>>, readonly required: Deferred.Deferred<void>) {}
 
   /** The answer to the handler's next request, or `undefined` after recording it as asked. */
   take(method: string, params: Record<string, unknown>): Record<string, unknown> | undefined {
-    const index = this.next++
-    if (index < this.answers.length) return this.answers[index]
-    this.asked[String(index)] = { method, params }
+    const key = String(this.next++)
+    const answer = this.answers[key]
+    if (answer !== undefined) return answer
+    this.asked[key] = { method, params }
     return undefined
   }
 }
@@ -65,12 +108,28 @@ export interface Target {
   readonly target: string
 }
 
+/** Scheduler turns given to a handler's other fibers to ask, after its first unanswered request. */
+const GATHER_TURNS = 8
+
+/** -32021 with the capabilities the request needed (on HTTP: status 400). */
+export const missingCapabilities = (paths: Iterable<string>): McpError => {
+  const list = [...paths]
+  return new McpError({
+    code: StatelessErrorCode.MissingRequiredClientCapability,
+    message: `Missing required client capability: ${list.join(", ")}`,
+    data: { requiredCapabilities: capabilityObject(list) }
+  })
+}
+
 export class InputRounds {
   private readonly key: Buffer
   private readonly rounds = new WeakMap<RequestContextService, Round>()
 
-  /** `key`: the HMAC key of `requestState`; a random one (good for one process) by default. */
-  constructor(key?: string | Uint8Array) {
+  /**
+   * `key`: the HMAC key of `requestState`; a random one (good for one process) by default.
+   * `ttlMs`: how long a `requestState` is accepted after it was issued.
+   */
+  constructor(key?: string | Uint8Array, private readonly ttlMs: number = DEFAULT_REQUEST_STATE_TTL_MS) {
     this.key = key === undefined ? randomBytes(32) : Buffer.from(key)
   }
 
@@ -98,24 +157,30 @@ export class InputRounds {
     }
   }
 
-  /** The answers a retry of the request `of` brings: those in its state, then its `inputResponses`. */
-  private answersOf(of: Target, retry: Retry): Effect.Effect<ReadonlyArray<Record<string, unknown>>, McpError> {
+  /**
+   * The answers a retry of the request `of` brings: those in its state, and those of its
+   * `inputResponses` that answer the keys asked last (others are ignored; missing ones are
+   * asked again when the handler gets to them).
+   */
+  private answersOf(of: Target, digest: string, retry: Retry): Effect.Effect<Record<string, Record<string, unknown>>, McpError> {
     if (retry.requestState === undefined) {
       return retry.inputResponses === undefined
-        ? Effect.succeed([])
+        ? Effect.succeed({})
         : Effect.fail(McpError.invalidParams("Invalid params: inputResponses without the requestState they answer"))
     }
     const state = this.verify(retry.requestState)
-    if (state === undefined || state.method !== of.method || state.target !== of.target) {
+    if (state === undefined || state.method !== of.method || state.target !== of.target || state.digest !== digest) {
       return Effect.fail(McpError.invalidParams("Invalid params: requestState was not issued by this server for this request"))
     }
-    const answers = [...state.answers]
-    for (const key of state.pending) {
-      const response = retry.inputResponses?.[key]
-      if (!isObject(response)) return Effect.fail(McpError.invalidParams(`Invalid params: inputResponses has no answer for "${key}"`))
-      answers.push(response)
-    }
-    return Effect.succeed(answers)
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (now > state.expires) return Effect.fail(McpError.invalidParams("Invalid params: requestState has expired; send the request again without it"))
+      const answers = { ...state.answers }
+      for (const key of state.pending) {
+        const response = retry.inputResponses?.[key]
+        if (isObject(response)) answers[key] = response
+      }
+      return Effect.succeed(answers)
+    })
   }
 
   /**
@@ -128,33 +193,47 @@ export class InputRounds {
     params: Retry & { readonly _meta?: { readonly [key: string]: unknown } | undefined },
     handler: Effect.Effect<A, E, R>
   ): Effect.Effect<A | InputRequiredResult, E | McpError, R | RequestContext> {
-    return isStateless(params) ? Effect.flatMap(RequestContext, (request) => this.run(request, of, params, handler)) : handler
+    return isStateless(params)
+      ? Effect.flatMap(RequestContext, (request) => this.run(request, of, params as Retry & Record<string, unknown>, handler))
+      : handler
   }
 
   /**
-   * Runs `handler` for the request `request` serves (`of`), its requests to the client
-   * answered from `retry`; the handler's result, or an `InputRequiredResult` as soon as it
-   * makes a request that has no answer yet (the handler is interrupted then).
+   * Runs `handler` for the request `request` serves (`of`, with `params`), its requests to the
+   * client answered from the retry's state and responses; the handler's result, or an
+   * `InputRequiredResult` as soon as it makes a request that has no answer yet (the handler is
+   * interrupted then, after its concurrent requests have been gathered).
    */
   run<A, E, R>(
     request: RequestContextService,
     of: Target,
-    retry: Retry,
+    params: Retry & Record<string, unknown>,
     handler: Effect.Effect<A, E, R>
   ): Effect.Effect<A | InputRequiredResult, E | McpError, R> {
     return Effect.gen(this, function*() {
-      const answers = yield* this.answersOf(of, retry)
+      const digest = digestOf(params)
+      const answers = yield* this.answersOf(of, digest, params)
       const round = new Round(answers, yield* Deferred.make<void>())
       this.rounds.set(request, round)
-      const finished = yield* Effect.raceFirst(
+      const gathered = Effect.zipRight(Deferred.await(round.required), Effect.replicateEffect(Effect.yieldNow(), GATHER_TURNS, { discard: true }))
+      const finished: { readonly value: A } | undefined = yield* Effect.raceFirst(
         Effect.map(handler, (value) => ({ value })),
-        Effect.as(Deferred.await(round.required), undefined)
+        Effect.as(gathered, undefined)
+      ).pipe(
+        Effect.catchAll((error): Effect.Effect<never, E | McpError> =>
+          round.missing.size > 0 ? Effect.fail(missingCapabilities(round.missing)) : Effect.fail(error))
       )
-      if (finished !== undefined) return finished.value
+      if (finished !== undefined) {
+        // A handler that turned a missing capability into an error result still needed it.
+        const value: unknown = finished.value
+        if (round.missing.size > 0 && isObject(value) && value.isError === true) return yield* Effect.fail(missingCapabilities(round.missing))
+        return finished.value
+      }
+      const now = yield* Clock.currentTimeMillis
       const result: InputRequiredResult = {
         resultType: "input_required",
         inputRequests: round.asked as InputRequiredResult["inputRequests"],
-        requestState: this.sign({ method: of.method, target: of.target, answers, pending: Object.keys(round.asked) })
+        requestState: this.sign({ method: of.method, target: of.target, digest, expires: now + this.ttlMs, answers, pending: Object.keys(round.asked) })
       }
       return result
     })
@@ -173,5 +252,10 @@ export class InputRounds {
       // Stop here: `run` ends the call with the requests asked so far, and interrupts the handler.
       return Effect.zipRight(Deferred.succeed(round.required, undefined), Effect.never)
     })
+  }
+
+  /** Notes that the handler serving `request` needed `capability`, which its client did not declare. */
+  missed(request: RequestContextService, capability: string): void {
+    this.rounds.get(request)?.missing.add(capability)
   }
 }
