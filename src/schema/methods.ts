@@ -56,6 +56,7 @@ import {
   orCreateTask,
   TaskStatusNotificationParams
 } from "./tasks.js"
+import { ExtensionCreateTaskResult, ExtensionGetTaskResult, TaskNotificationParams, UpdateTaskRequestParams } from "./tasksExtension.js"
 import {
   CallToolRequestParams,
   CallToolResult,
@@ -268,6 +269,30 @@ export const ServerNotifications = {
   }
 } as const satisfies Record<string, MethodSpec>
 
+/**
+ * The methods of the tasks extension (`io.modelcontextprotocol/tasks`) in 2026-07-28: outside
+ * the core table (the specification's own unions do not have them), served where both sides
+ * declared the extension.
+ */
+export const TasksExtensionMethods = {
+  "tasks/get": {
+    method: "tasks/get", kind: "request", sender: "client",
+    params: GetTaskRequestParams, result: ExtensionGetTaskResult, since: "2026-07-28"
+  },
+  "tasks/update": {
+    method: "tasks/update", kind: "request", sender: "client",
+    params: UpdateTaskRequestParams, result: EmptyResult, since: "2026-07-28"
+  },
+  "tasks/cancel": {
+    method: "tasks/cancel", kind: "request", sender: "client",
+    params: CancelTaskRequestParams, result: EmptyResult, since: "2026-07-28"
+  },
+  "notifications/tasks": {
+    method: "notifications/tasks", kind: "notification", sender: "server",
+    params: TaskNotificationParams, since: "2026-07-28"
+  }
+} as const satisfies Record<string, MethodSpec>
+
 /** Method names of each table. */
 export type ClientRequestMethod = keyof typeof ClientRequests
 export type ClientNotificationMethod = keyof typeof ClientNotifications
@@ -333,6 +358,7 @@ export const resultSchemaFor = (spec: MethodSpec, version: ProtocolVersion): Sch
   const result = spec.result
   if (result === undefined) return undefined
   if (version === "2025-11-25" && TaskAugmentableMethods.has(spec.method)) return orCreateTask(result)
+  if (version === "2026-07-28" && spec.method === "tools/call") return Schema.Union(ExtensionCreateTaskResult, orInputRequired(result))
   if (version === "2026-07-28" && InputRequiredMethods.has(spec.method)) return orInputRequired(result)
   return result
 }

@@ -135,7 +135,9 @@ export const SubscriptionFilter = Schema.Struct({
   promptsListChanged: Schema.optional(Schema.Boolean),
   resourcesListChanged: Schema.optional(Schema.Boolean),
   /** Resource URIs to receive `notifications/resources/updated` for (replaces `resources/subscribe`). */
-  resourceSubscriptions: Schema.optional(Schema.Array(Schema.String))
+  resourceSubscriptions: Schema.optional(Schema.Array(Schema.String)),
+  /** Task ids to receive `notifications/tasks` for (the tasks extension). */
+  taskIds: Schema.optional(Schema.Array(Schema.String))
 }).annotations({ identifier: "SubscriptionFilter" })
 export type SubscriptionFilter = typeof SubscriptionFilter.Type
 

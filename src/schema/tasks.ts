@@ -4,8 +4,11 @@
  * at once with a `CreateTaskResult`; the real result is fetched with `tasks/result`.
  *
  * In 2026-07-28 tasks left the core protocol and became the `io.modelcontextprotocol/tasks`
- * extension (advertised under `capabilities.extensions`); the `tasks/*` methods here are
- * recorded in the method table for 2025-11-25 only.
+ * extension (SEP-2663, advertised under `capabilities.extensions`): the server decides to
+ * answer a `tools/call` with a task (`resultType: "task"`), `tasks/get` inlines the result,
+ * error or pending input requests, `tasks/update` answers input requests, and there is no
+ * `tasks/result` or `tasks/list`. The core method table records the 2025-11-25 methods; the
+ * extension's are in `TasksExtensionMethods` (methods.ts), with their own schemas in `tasksExtension.ts`.
  *
  * @since 0.1.0
  */

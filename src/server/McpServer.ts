@@ -27,6 +27,7 @@ import { InitializeRequestParams } from "../schema/lifecycle.js"
 import { SetLevelRequestParams } from "../schema/logging.js"
 import type { Implementation, InitializeResult, ServerCapabilities } from "../schema/index.js"
 import { DiscoverRequestParams, type DiscoverResult } from "../schema/stateless.js"
+import { TasksExtensionId } from "../schema/tasks.js"
 import { isAtLeast, negotiate, ProtocolVersions } from "../schema/versions.js"
 import type { Transport } from "../transport/Transport.js"
 import * as Completions from "./internal/completion.js"
@@ -169,7 +170,7 @@ export const make = <O extends Options<any, any, any, any>>(
     )
     const connections = new Connections()
     const store = Option.getOrUndefined(yield* Effect.serviceOption(TaskStore.TaskStore)) ?? (yield* TaskStore.makeMemory())
-    const tasks = new Tasks(store, options.pageSize ?? 100, connections)
+    const tasks = new Tasks(store, options.pageSize ?? 100, connections, rounds)
     const stateless = new StatelessAnswers(serverInfo(info), options.cacheTtlMs ?? 0)
     const tools = new Tools(options.tools ?? [], options.pageSize, connections, stateless, rounds, tasks)
     const resources = new Resources(options.resources ?? [], options.resourceTemplates ?? [], options.pageSize, connections, stateless, rounds)
@@ -179,6 +180,11 @@ export const make = <O extends Options<any, any, any, any>>(
       capabilities: capabilitiesWithCompletions,
       ...(info.instructions === undefined ? {} : { instructions: info.instructions }),
       ...stateless.hints("public")
+    }
+    // When some tool may run as a task: the tasks extension.
+    const discoveredWithTasks: DiscoverResult = {
+      ...discovered,
+      capabilities: { ...capabilitiesWithCompletions, extensions: { [TasksExtensionId]: {} } }
     }
 
     const initialize = Router.request("initialize", InitializeRequestParams, (params) =>
@@ -203,7 +209,8 @@ export const make = <O extends Options<any, any, any, any>>(
       initialize,
       Router.request("ping", Schema.Struct({}), () => Effect.succeed({}), { priority: "immediate", beforeInitialize: true }),
       // 2026-07-28 only (the engine answers -32601 in other eras).
-      Router.request("server/discover", DiscoverRequestParams, () => Effect.succeed(discovered), { priority: "immediate", beforeInitialize: true }),
+      Router.request("server/discover", DiscoverRequestParams, () =>
+        Effect.sync(() => tools.supportTasks() ? discoveredWithTasks : discovered), { priority: "immediate", beforeInitialize: true }),
       Router.notification("notifications/initialized", Schema.Struct({}), () =>
         Effect.map(RequestContext, (request) => {
           request.session.initialized = true

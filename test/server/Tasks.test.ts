@@ -91,8 +91,14 @@ describe("Tasks", () => {
       expect(log.params).toMatchObject({ level: "info", data: "asking", _meta: { [RelatedTaskMetaKey]: { taskId } } })
       const elicitation = yield* client.nextWhere((m) => m.method === "elicitation/create")
       expect(elicitation.params).toMatchObject({ message: "Your name?", _meta: { [RelatedTaskMetaKey]: { taskId } } })
+      // While the tool waits for the client, the task is input_required.
+      const waiting = yield* client.nextWhere((m) => m.method === "notifications/tasks/status")
+      expect(waiting.params).toMatchObject({ taskId, status: "input_required" })
+      expect((yield* ask(client, 3, "tasks/get", { taskId })).result.status).toBe("input_required")
       client.send({ jsonrpc: "2.0", id: elicitation.id, result: { action: "accept", content: { name: "Ada" } } })
       expect((yield* ask(client, 2, "tasks/result", { taskId })).result.content).toEqual([{ type: "text", text: "hello Ada" }])
+      const statuses = (yield* client.drain(50)).filter((m) => m.method === "notifications/tasks/status").map((m) => m.params.status)
+      expect(statuses).toEqual(["working", "completed"])
     }))
 
   it.scopedLive("a tool's error result makes the task failed; tasks/result gives that result", () =>

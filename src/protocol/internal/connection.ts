@@ -11,7 +11,7 @@ import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import { ErrorCode, type Meta, type ProgressToken, type RequestId } from "../../schema/jsonrpc.js"
-import { AllMethods, isAvailable } from "../../schema/methods.js"
+import { AllMethods, isAvailable, TasksExtensionMethods } from "../../schema/methods.js"
 import { MetaKeys, StatelessErrorCode } from "../../schema/stateless.js"
 import { allowsBatch, type ProtocolVersion, ProtocolVersions } from "../../schema/versions.js"
 import type { Frame, Outbound, Transport } from "../../transport/Transport.js"
@@ -57,12 +57,15 @@ const SUPPORTED_VERSIONS: ReadonlyArray<string> = [...ProtocolVersions].reverse(
 
 const VERSION_BIT = new Map<string, number>(ProtocolVersions.map((version, i) => [version, 1 << i]))
 
-/** The versions (one bit each) that have each request `sender` sends, from the method table. */
+/**
+ * The versions (one bit each) that have each request `sender` sends, from the method table and
+ * the tasks extension's (whose `tasks/get` and `tasks/cancel` are 2025-11-25's in 2026-07-28).
+ */
 const erasOf = (sender: "client" | "server"): ReadonlyMap<string, number> => {
   const eras = new Map<string, number>()
-  for (const spec of AllMethods) {
+  for (const spec of [...AllMethods, ...Object.values(TasksExtensionMethods)]) {
     if (spec.sender !== sender || spec.kind !== "request") continue
-    let bits = 0
+    let bits = eras.get(spec.method) ?? 0
     for (const version of ProtocolVersions) if (isAvailable(spec, version)) bits |= VERSION_BIT.get(version)!
     eras.set(spec.method, bits)
   }

@@ -124,6 +124,7 @@ export const missingCapabilities = (paths: Iterable<string>): McpError => {
 export class InputRounds {
   private readonly key: Buffer
   private readonly rounds = new WeakMap<RequestContextService, Round>()
+  private readonly delegates = new WeakMap<RequestContextService, (method: string, params: Record<string, unknown>) => Effect.Effect<Record<string, unknown>>>()
 
   /**
    * `key`: the HMAC key of `requestState`; a random one (good for one process) by default.
@@ -241,17 +242,30 @@ export class InputRounds {
 
   /**
    * A request to the client made by the handler serving `request`: its recorded answer, or
-   * (none yet) the end of this round. `undefined` when the request is not run by `run`.
+   * (none yet) the end of this round; in a 2026 task, its delegate's answer. `undefined` when
+   * the request is neither run by `run` nor delegated.
    */
   ask(request: RequestContextService, method: string, params: Record<string, unknown>): Effect.Effect<Record<string, unknown>> | undefined {
     const round = this.rounds.get(request)
-    if (round === undefined) return undefined
+    if (round === undefined) return this.delegates.get(request)?.(method, params)
     return Effect.suspend(() => {
       const answer = round.take(method, params)
       if (answer !== undefined) return Effect.succeed(answer)
       // Stop here: `run` ends the call with the requests asked so far, and interrupts the handler.
       return Effect.zipRight(Deferred.succeed(round.required, undefined), Effect.never)
     })
+  }
+
+  /**
+   * Lets `answer` serve the input requests of handlers running under `request` (a 2026 task:
+   * its requests become the task's input requests) until `undelegate`.
+   */
+  delegate(request: RequestContextService, answer: (method: string, params: Record<string, unknown>) => Effect.Effect<Record<string, unknown>>): void {
+    this.delegates.set(request, answer)
+  }
+
+  undelegate(request: RequestContextService): void {
+    this.delegates.delete(request)
   }
 
   /** Notes that the handler serving `request` needed `capability`, which its client did not declare. */

@@ -3,12 +3,14 @@
  * carrying the list-changed and resource-updated notifications its filter asks for, each
  * tagged with the request's id as `io.modelcontextprotocol/subscriptionId`. The first message
  * of the stream is `notifications/subscriptions/acknowledged` with the filter the server honours.
+ * With the tasks extension, `taskIds` asks for `notifications/tasks` of those tasks.
  */
 import * as Effect from "effect/Effect"
 import { RequestContext } from "../../protocol/RequestContext.js"
 import * as Router from "../../protocol/Router.js"
 import { MetaKeys, type SubscriptionFilter, SubscriptionsListenRequestParams } from "../../schema/stateless.js"
 import type { Connections, Listener } from "./connections.js"
+import { declaresExtension, extensionRequired } from "./tasks.js"
 
 /** The part of `requested` this server honours: every kind it serves, only the ones asked for. */
 const honoured = (requested: SubscriptionFilter): SubscriptionFilter => {
@@ -17,12 +19,15 @@ const honoured = (requested: SubscriptionFilter): SubscriptionFilter => {
   if (requested.promptsListChanged === true) filter.promptsListChanged = true
   if (requested.resourcesListChanged === true) filter.resourcesListChanged = true
   if (requested.resourceSubscriptions !== undefined) filter.resourceSubscriptions = requested.resourceSubscriptions
+  if (requested.taskIds !== undefined) filter.taskIds = requested.taskIds
   return filter
 }
 
 export const routes = (connections: Connections): ReadonlyArray<Router.Route<any, any>> => [
   Router.request("subscriptions/listen", SubscriptionsListenRequestParams, (params) =>
     Effect.flatMap(RequestContext, (request) => {
+      // Task notifications belong to the tasks extension, which the client must declare.
+      if (params.notifications.taskIds !== undefined && !declaresExtension(request)) return Effect.fail(extensionRequired())
       const meta = { [MetaKeys.subscriptionId]: request.id }
       const filter = honoured(params.notifications)
       const listener: Listener = {

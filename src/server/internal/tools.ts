@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import { McpError } from "../../protocol/errors.js"
 import { ErrorCode } from "../../schema/jsonrpc.js"
 import type { CreateTaskResult } from "../../schema/tasks.js"
+import type { ExtensionCreateTaskResult } from "../../schema/tasksExtension.js"
 import { RequestContext } from "../../protocol/RequestContext.js"
 import * as Router from "../../protocol/Router.js"
 import { CallToolRequestParams, ListToolsRequestParams } from "../../schema/tools.js"
@@ -17,7 +18,7 @@ import type { Connections } from "./connections.js"
 import type { InputRounds } from "./inputRequired.js"
 import { Listing } from "./listing.js"
 import { isStateless, type StatelessAnswers } from "./stateless.js"
-import type { Tasks } from "./tasks.js"
+import { declaresExtension, extensionRequired, type Tasks } from "./tasks.js"
 
 export class Tools {
   private readonly listing: Listing<Tool.Any>
@@ -57,7 +58,7 @@ export class Tools {
     return [
       Router.request("tools/list", ListToolsRequestParams, (params) => this.listing.page(params.cursor, isStateless(params))),
       Router.request("tools/call", CallToolRequestParams, (params) =>
-        Effect.flatMap(RequestContext, (request): Effect.Effect<CallToolResult | CreateTaskResult | InputRequiredResult, McpError, any> => {
+        Effect.flatMap(RequestContext, (request): Effect.Effect<CallToolResult | CreateTaskResult | ExtensionCreateTaskResult | InputRequiredResult, McpError, any> => {
           const tool = this.listing.get(params.name)
           if (tool === undefined) {
             return Effect.fail(McpError.invalidParams(`Unknown tool: ${params.name}`, { name: params.name }))
@@ -85,6 +86,11 @@ export class Tools {
               : Effect.fail(McpError.invalidParams(message, { issues }))
           }
           if (task !== undefined) return this.tasks.start(request, task, Tool.run(tool, input.right))
+          // 2026-07-28: the server runs a tool that supports tasks as one when the client allows it.
+          if (request.protocolVersion === "2026-07-28" && Tool.taskSupport(tool) !== "forbidden") {
+            if (declaresExtension(request)) return this.tasks.start(request, undefined, Tool.run(tool, input.right))
+            if (Tool.taskSupport(tool) === "required") return Effect.fail(extensionRequired())
+          }
           return this.rounds.serve({ method: "tools/call", target: tool.name }, params, Tool.run(tool, input.right))
         }))
     ]

@@ -84,7 +84,11 @@ export interface Shape {
 export const NamedMethods: Readonly<Record<string, string>> = {
   "tools/call": "name",
   "prompts/get": "name",
-  "resources/read": "uri"
+  "resources/read": "uri",
+  // The tasks extension: routes a task's requests to the instance that holds it.
+  "tasks/get": "taskId",
+  "tasks/update": "taskId",
+  "tasks/cancel": "taskId"
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
