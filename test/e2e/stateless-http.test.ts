@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Tool from "../../src/server/Tool.js"
 import { both, delay, initialize, interruptions, messages, post, readEvents, start, type TestServer } from "../transport/http/support.js"
 
-const meta = (version = "2026-07-28") => ({
+const meta = (version = "2026-07-28", capabilities: Record<string, unknown> = {}) => ({
   "io.modelcontextprotocol/protocolVersion": version,
-  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientCapabilities": capabilities,
   "io.modelcontextprotocol/clientInfo": { name: "stateless-http", version: "1" }
 })
 
@@ -22,10 +22,10 @@ const post2026 = (
   method: string,
   params: Record<string, unknown> = {},
   headers: Record<string, string> = {},
-  options: { readonly version?: string; readonly signal?: AbortSignal } = {}
+  options: { readonly version?: string; readonly signal?: AbortSignal; readonly capabilities?: Record<string, unknown> } = {}
 ) => {
-  const name = method === "resources/read" ? params.uri : params.name
-  return post(url, { jsonrpc: "2.0", id, method, params: { ...params, _meta: meta(options.version) } }, {
+  const name = method === "resources/read" ? params.uri : method.startsWith("tasks/") ? params.taskId : params.name
+  return post(url, { jsonrpc: "2.0", id, method, params: { ...params, _meta: meta(options.version, options.capabilities) } }, {
     headers: {
       "mcp-protocol-version": options.version ?? "2026-07-28",
       "mcp-method": method,
@@ -138,5 +138,29 @@ describe("Streamable HTTP, 2026-07-28", () => {
     controller.abort()
     await delay(100)
     expect(interruptions.slow).toBe(before + 1)
+  })
+  it("the tasks extension: -32021 with 400 without it; with it a task, polled with the task id in Mcp-Name", async () => {
+    const Report = Tool.make("report", { input: Schema.Struct({}), execution: { taskSupport: "required" } }, () => Effect.succeed("reported"))
+    await Effect.runPromise(server.server.addTool(Report))
+    try {
+      const refused = await post2026(server.url, 1, "tools/call", { name: "report", arguments: {} })
+      expect(refused.status).toBe(400)
+      expect((await refused.json() as any).error.code).toBe(-32021)
+
+      const capabilities = { extensions: { "io.modelcontextprotocol/tasks": {} } }
+      const created = (await answerOf(await post2026(server.url, 2, "tools/call", { name: "report", arguments: {} }, {}, { capabilities }))).result
+      expect(created).toMatchObject({ resultType: "task", status: "working" })
+      let task: any
+      for (let i = 0; i < 200 && task?.status !== "completed"; i++) {
+        task = (await answerOf(await post2026(server.url, 3 + i, "tasks/get", { taskId: created.taskId }, {}, { capabilities }))).result
+        if (task.status !== "completed") await delay(5)
+      }
+      expect(task.result.content).toEqual([{ type: "text", text: "reported" }])
+      const mismatch = await post2026(server.url, 300, "tasks/get", { taskId: created.taskId }, { "mcp-name": "other" }, { capabilities })
+      expect(mismatch.status).toBe(400)
+      expect((await mismatch.json() as any).error.code).toBe(-32020)
+    } finally {
+      await Effect.runPromise(server.server.removeTool("report"))
+    }
   })
 })

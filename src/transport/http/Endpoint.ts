@@ -178,10 +178,10 @@ export class Endpoint {
       if (!session.connection.handle(text, exchange) || exchange.done) {
         close()
         if (!exchange.done) return Answer.accepted
-        const answer = this.complete(exchange, shape, acceptsJson)
-        return answer._tag === "Text" && exchange.frames.length === 1 && isBadRequestError(exchange.frames[0]!)
-          ? Answer.text(answer.body, answer.contentType, 400)
-          : answer
+        // An error the era sends with 400 goes alone, as JSON, whatever the client prefers.
+        return exchange.frames.length === 1 && isBadRequestError(exchange.frames[0]!)
+          ? Answer.text(exchange.frames[0]!, "application/json", 400)
+          : this.complete(exchange, shape, acceptsJson)
       }
       session.onIdle = close
       return Answer.stream(exchange.openStream())
