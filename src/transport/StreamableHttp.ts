@@ -58,6 +58,12 @@ export interface Options extends Security.HostPolicy {
   readonly retryMs?: number
   /** Unread bytes one SSE connection may hold before it is dropped (its client resumes). Default 1 MiB. */
   readonly maxBufferedBytes?: number
+  /**
+   * An SSE connection with nothing to send for this long gets a comment line, so that proxies
+   * and client idle timeouts do not close a quiet stream (`subscriptions/listen`, the standalone
+   * GET stream). Milliseconds; 0 disables. Default 15 s.
+   */
+  readonly keepAliveMs?: number
   /** At shutdown, how long requests in flight may still finish. Default 5,000 ms. */
   readonly shutdownTimeoutMs?: number
   /**
@@ -95,6 +101,7 @@ const build = (options: Options): Effect.Effect<Built, never, McpServer | Scope.
       store,
       retryMs: options.retryMs ?? 1_000,
       maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+      keepAliveMs: options.keepAliveMs ?? 15_000,
       maxSessions: options.maxSessions ?? 10_000,
       idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5_000

@@ -43,7 +43,7 @@ const serverPeer = (tools: ReadonlyArray<Tool.Any>) =>
   })
 
 /** Polls `tasks/get` until the task's status is `status`. */
-const until = (peer: RawPeer, taskId: string, status: string, id = { next: 1000 }): Effect.Effect<any> =>
+const until = (peer: RawPeer, taskId: string, status: string, id = { next: 1000 }): Effect.Effect<any, unknown> =>
   Effect.flatMap(ask2026(peer, id.next++, "tasks/get", { taskId }, withTasks), (answer) =>
     answer.result?.status === status ? Effect.succeed(answer.result) : Effect.zipRight(Effect.sleep("5 millis"), until(peer, taskId, status, id)))
 

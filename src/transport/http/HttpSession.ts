@@ -21,6 +21,7 @@ export interface Settings {
   readonly store: EventStore.Service
   readonly retryMs: number
   readonly maxBufferedBytes: number
+  readonly keepAliveMs: number
 }
 
 /** Finished POST streams kept for a client that may still resume them, per session. */
@@ -30,6 +31,7 @@ export class HttpSession implements StreamOwner {
   readonly store: EventStore.Service
   readonly retryMs: number
   readonly maxBufferedBytes: number
+  readonly keepAliveMs: number
   /** The engine's connection, set once `McpServer.connect` has run. */
   connection: Protocol.ConnectionHandle = undefined as unknown as Protocol.ConnectionHandle
   /** POST streams that may still be resumed (running, or finished while their client was away). */
@@ -54,6 +56,7 @@ export class HttpSession implements StreamOwner {
     this.store = settings.store
     this.retryMs = settings.retryMs
     this.maxBufferedBytes = settings.maxBufferedBytes
+    this.keepAliveMs = settings.keepAliveMs
   }
 
   /** Opens a session: a new connection of `server` in its own Scope. */

@@ -19,6 +19,9 @@ export const priming = (id: string, retryMs: number): string => `id: ${id}\nretr
 /** The reconnection delay alone, sent before the server closes a stream it has not finished. */
 export const retry = (retryMs: number): string => `retry: ${retryMs}\n\n`
 
+/** A comment line: clients ignore it; it keeps intermediaries from closing a quiet stream. */
+export const keepAlive = ":\r\n"
+
 /** Where a writer's text goes: the body of one HTTP response. */
 export interface Sink {
   /** Writes text (the sink encodes it). */
@@ -35,17 +38,25 @@ export interface Sink {
  * The body of one SSE response. Text written in the same tick goes out in one write. When the
  * client reads slower than events come, what it has not taken is bounded by `maxBufferedBytes`:
  * beyond it the connection is dropped (the events stay in the event store for the client to
- * resume). Text written before the sink is attached waits for it.
+ * resume). Text written before the sink is attached waits for it. A stream quiet for
+ * `keepAliveMs` gets a comment line (0: never).
  */
 export class SseWriter {
   private pending = ""
   private scheduled = false
   private sink: Sink | undefined = undefined
   private ending = false
+  private keepAlive: ReturnType<typeof setInterval> | undefined = undefined
+  /** Whether something was written since the last keep-alive tick. */
+  private active = false
   /** Whether the response is over (ended by us, or the client went away). */
   closed = false
 
-  constructor(private readonly maxBufferedBytes: number, private readonly onClose: (writer: SseWriter) => void) {}
+  constructor(
+    private readonly maxBufferedBytes: number,
+    private readonly onClose: (writer: SseWriter) => void,
+    private readonly keepAliveMs = 0
+  ) {}
 
   /** Queues text for the next write. */
   write(text: string): void {
@@ -68,14 +79,23 @@ export class SseWriter {
       return
     }
     this.sink = sink
-    if (this.ending) this.finish()
-    else this.schedule()
+    if (this.ending) return this.finish()
+    this.schedule()
+    if (this.keepAliveMs > 0) {
+      this.keepAlive = setInterval(() => {
+        if (!this.active && this.pending.length === 0) this.sink?.write(keepAlive)
+        this.active = false
+      }, this.keepAliveMs)
+      // A quiet stream does not keep the process alive.
+      this.keepAlive.unref()
+    }
   }
 
   /** The HTTP exchange is over, whether or not its body ever started: release the writer. */
   abandon(): void {
     if (this.closed) return
     this.closed = true
+    if (this.keepAlive !== undefined) clearInterval(this.keepAlive)
     this.sink = undefined
     this.pending = ""
     this.onClose(this)
@@ -94,6 +114,7 @@ export class SseWriter {
     if (sink === undefined || this.closed || this.pending.length === 0) return
     const text = this.pending
     this.pending = ""
+    this.active = true
     sink.write(text)
     if (sink.buffered() > this.maxBufferedBytes) {
       // A client that does not read: let it go, it resumes from the store.

@@ -15,6 +15,8 @@ export interface StreamOwner {
   readonly polling: boolean
   readonly retryMs: number
   readonly maxBufferedBytes: number
+  /** A quiet connection gets a keep-alive comment this often (0: never). */
+  readonly keepAliveMs: number
   /** A stream was delivered to its end (or given up): forget it. */
   readonly forget: (stream: SseStream) => void
   /** A connection of this session opened or closed (for idle tracking). */
@@ -70,7 +72,7 @@ export class SseStream {
    */
   connect(afterSeq: number | undefined): Sse.SseWriter {
     this.writer?.end()
-    const writer = new Sse.SseWriter(this.owner.maxBufferedBytes, (closed) => this.disconnected(closed))
+    const writer = new Sse.SseWriter(this.owner.maxBufferedBytes, (closed) => this.disconnected(closed), this.owner.keepAliveMs)
     this.owner.connectionsChanged(1)
     this.writer = writer
     let text = ""

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import * as Sse from "../../../src/transport/http/Sse.js"
 
 const sink = () => {
@@ -71,5 +71,31 @@ describe("SseWriter", () => {
     expect(state.ended).toBe(true)
     writer.abandon()
     expect(closes).toBe(1)
+  })
+
+  it("writes a keep-alive comment when a connection was quiet for keepAliveMs, and stops when released", async () => {
+    vi.useFakeTimers()
+    try {
+      let closes = 0
+      const writer = new Sse.SseWriter(1024, () => closes++, 1000)
+      const { sink: s, state } = sink()
+      writer.attach(s)
+      vi.advanceTimersByTime(1000)
+      expect(state.writes).toEqual([Sse.keepAlive])
+      writer.write(Sse.event("1:1", "{}"))
+      await Promise.resolve()
+      // The event kept the connection busy for this interval.
+      vi.advanceTimersByTime(1000)
+      expect(state.writes).toEqual([Sse.keepAlive, "id: 1:1\ndata: {}\n\n"])
+      vi.advanceTimersByTime(1000)
+      expect(state.writes.at(-1)).toBe(Sse.keepAlive)
+      writer.abandon()
+      const count = state.writes.length
+      vi.advanceTimersByTime(10_000)
+      expect(state.writes).toHaveLength(count)
+      expect(closes).toBe(1)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
