@@ -129,6 +129,12 @@ export interface Service {
   readonly prompts: Effect.Effect<ReadonlyArray<Prompt.Any>>
   /** Sends `notifications/resources/updated { uri }` to the sessions and listen streams (2026-07-28) subscribed to `uri`. */
   readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
+  /**
+   * Ends every `subscriptions/listen` stream gracefully (2026-07-28): each gets its result, then
+   * its stream closes; streams opened afterwards end at once. For shutdown: Streamable HTTP
+   * calls it before it drains requests in flight.
+   */
+  readonly endSubscriptions: Effect.Effect<void>
   /** Opens a connection over `transport`; it lives as long as the Scope. */
   readonly connect: (transport: Transport) => Effect.Effect<Protocol.ConnectionHandle, never, Scope.Scope>
   /** Serves one connection over `transport` until the peer closes it. */
@@ -257,6 +263,7 @@ export const make = <O extends Options<any, any, any, any>>(
       removePrompt: (name) => prompts.remove(name),
       prompts: Effect.sync(() => prompts.values()),
       notifyResourceUpdated: (uri) => resources.updated(uri),
+      endSubscriptions: connections.endListeners,
       connect,
       serve: (transport) => Effect.scoped(Effect.flatMap(connect(transport), (connection) => connection.run))
     })

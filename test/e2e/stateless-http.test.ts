@@ -130,6 +130,22 @@ describe("Streamable HTTP, 2026-07-28", () => {
     expect((await answerOf(await post2026(server.url, 10, "tools/list"))).result.tools.map((t: any) => t.name)).not.toContain("added")
   })
 
+  it("at shutdown a listen stream gets its graceful result, then ends", async () => {
+    const own = await start()
+    const listening = await post2026(own.url, "listen-2", "subscriptions/listen", { notifications: { toolsListChanged: true } })
+    let closing: Promise<void> | undefined
+    const { events, ended } = await readEvents(listening, (_, all) => {
+      if (all.length === 1) closing = own.close()
+      return false
+    })
+    await closing
+    expect(ended).toBe(true)
+    expect(messages(events).at(-1)).toMatchObject({
+      id: "listen-2",
+      result: { resultType: "complete", _meta: { "io.modelcontextprotocol/subscriptionId": "listen-2" } }
+    })
+  })
+
   it("interrupts the request when its client drops the response stream", async () => {
     const before = interruptions.slow
     const controller = new AbortController()

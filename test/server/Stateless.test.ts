@@ -338,6 +338,21 @@ describe("McpServer, 2026-07-28", () => {
       ])
     }))
 
+  it.scopedLive("subscriptions/listen: endSubscriptions answers every stream with a result carrying its id, and later ones at once", () =>
+    Effect.gen(function*() {
+      const { peer, server } = yield* statelessPeer({ resources: [Readme] })
+      peer.send({ jsonrpc: "2.0", id: "a", method: "subscriptions/listen", params: { notifications: { resourcesListChanged: true }, _meta: meta2026() } })
+      expect((yield* peer.next()).method).toBe("notifications/subscriptions/acknowledged")
+      yield* server.endSubscriptions
+      expect(yield* peer.nextWhere((m) => m.id === "a")).toEqual({
+        jsonrpc: "2.0",
+        id: "a",
+        result: { resultType: "complete", _meta: { "io.modelcontextprotocol/serverInfo": serverInfo, "io.modelcontextprotocol/subscriptionId": "a" } }
+      })
+      peer.send({ jsonrpc: "2.0", id: "b", method: "subscriptions/listen", params: { notifications: { resourcesListChanged: true }, _meta: meta2026() } })
+      expect((yield* peer.nextWhere((m) => m.id === "b")).result._meta["io.modelcontextprotocol/subscriptionId"]).toBe("b")
+    }))
+
   it.scopedLive("subscriptions/listen: cancelling ends the stream without an answer; it does not exist in a stateful session", () =>
     Effect.gen(function*() {
       const { peer, server } = yield* statelessPeer({ resources: [Readme] })

@@ -2,7 +2,9 @@
  * The server's live connections and `subscriptions/listen` streams, for notifications that are
  * not part of a request (`list_changed`, `resources/updated`).
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
 import type * as Protocol from "../../protocol/Protocol.js"
 import type { Session } from "../../protocol/Session.js"
 import type { SubscriptionFilter } from "../../schema/stateless.js"
@@ -18,6 +20,13 @@ export interface Listener {
 export class Connections {
   private readonly live = new Set<Protocol.ConnectionHandle>()
   private readonly listeners = new Set<Listener>()
+  private readonly ending = Deferred.unsafeMake<void>(FiberId.none)
+
+  /** Completes when the server ends its listen streams (`endListeners`). */
+  readonly listenersEnd: Effect.Effect<void> = Deferred.await(this.ending)
+
+  /** Ends every listen stream, present and future, gracefully (their handlers answer). */
+  readonly endListeners: Effect.Effect<void> = Effect.asVoid(Deferred.succeed(this.ending, undefined))
 
   add(connection: Protocol.ConnectionHandle): void {
     this.live.add(connection)

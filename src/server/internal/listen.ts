@@ -3,7 +3,9 @@
  * carrying the list-changed and resource-updated notifications its filter asks for, each
  * tagged with the request's id as `io.modelcontextprotocol/subscriptionId`. The first message
  * of the stream is `notifications/subscriptions/acknowledged` with the filter the server honours.
- * With the tasks extension, `taskIds` asks for `notifications/tasks` of those tasks.
+ * With the tasks extension, `taskIds` asks for `notifications/tasks` of those tasks. When the
+ * server ends its streams (at shutdown) each gets its result, the graceful end the specification
+ * asks for, carrying the subscription id.
  */
 import * as Effect from "effect/Effect"
 import { RequestContext } from "../../protocol/RequestContext.js"
@@ -38,7 +40,7 @@ export const routes = (connections: Connections): ReadonlyArray<Router.Route<any
         request.notify("notifications/subscriptions/acknowledged", { _meta: meta, notifications: filter }),
         Effect.acquireUseRelease(
           Effect.sync(() => connections.listen(listener)),
-          () => Effect.never,
+          () => Effect.as(connections.listenersEnd, { _meta: meta }),
           () => Effect.sync(() => connections.unlisten(listener))
         )
       )

@@ -105,14 +105,16 @@ export class Sessions {
   }
 
   /**
-   * Stops opening sessions, lets requests in flight finish (up to the shutdown timeout), then
-   * closes every session: what still runs is interrupted, every stream ends.
+   * Stops opening sessions, ends `subscriptions/listen` streams gracefully, lets requests in
+   * flight finish (up to the shutdown timeout), then closes every session and exchange: what
+   * still runs is interrupted, every stream ends.
    */
   get shutdown(): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.accepting = false
       const busy = () => {
         for (const session of this.sessions.values()) if (session.connection.inFlight() > 0) return true
+        for (const exchange of this.exchanges) if (exchange.connection.inFlight() > 0) return true
         return false
       }
       const drain = Effect.sleep(Duration.millis(10)).pipe(
@@ -121,7 +123,7 @@ export class Sessions {
         Effect.ignore
       )
       return Effect.zipRight(
-        busy() ? drain : Effect.void,
+        Effect.zipRight(this.server.endSubscriptions, Effect.suspend(() => busy() ? drain : Effect.void)),
         Effect.suspend(() => {
           const all = [...this.sessions.values(), ...this.exchanges]
           this.sessions.clear()
