@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 export * as McpSchema from "./schema/index.js"
+export * as ParamHeaders from "./schema/paramHeaders.js"
 export * as Protocol from "./protocol/Protocol.js"
 export * as Router from "./protocol/Router.js"
 export * as Message from "./protocol/Message.js"

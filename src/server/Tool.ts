@@ -23,6 +23,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { RequestContext } from "../protocol/RequestContext.js"
 import type { CallToolResult, ContentBlock, Tool as WireTool, ToolAnnotations, ToolExecution } from "../schema/index.js"
+import * as ParamHeaders from "../schema/paramHeaders.js"
 import * as Logging from "./Logging.js"
 import type { ToolContext } from "./ToolContext.js"
 
@@ -177,8 +178,9 @@ export function make(
       return wire
     }
   }
-  // Fail fast on schemas that cannot be tools.
-  tool.wire()
+  // Fail fast on schemas that cannot be tools, and on `x-mcp-header` annotations clients must refuse.
+  const headers = ParamHeaders.annotations(tool.wire().inputSchema)
+  if ("error" in headers) throw new ToolDefinitionError({ message: `Tool ${name}: ${headers.error}` })
   return tool
 }
 

@@ -28,7 +28,8 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
 import * as Limits from "../protocol/Limits.js"
-import { McpServer } from "../server/McpServer.js"
+import * as ParamHeaders from "../schema/paramHeaders.js"
+import { McpServer, type Service as McpServerService } from "../server/McpServer.js"
 import * as Answer from "./http/Answer.js"
 import * as EffectApp from "./http/EffectApp.js"
 import { Endpoint } from "./http/Endpoint.js"
@@ -93,6 +94,23 @@ interface Built {
   readonly maxBodyBytes: number
 }
 
+/** The `x-mcp-header` parameters of the server's tools, read once per tool definition. */
+const paramHeadersOf = (server: McpServerService) => {
+  const known = new WeakMap<object, ReadonlyArray<ParamHeaders.ParamHeader>>()
+  return (name: string): ReadonlyArray<ParamHeaders.ParamHeader> => {
+    const tool = Effect.runSync(server.tools).find((t) => t.name === name)
+    if (tool === undefined) return []
+    let headers = known.get(tool)
+    if (headers === undefined) {
+      const read = ParamHeaders.annotations(tool.wire().inputSchema)
+      // Tool.make refuses invalid annotations: none to check here otherwise.
+      headers = "headers" in read ? read.headers : []
+      known.set(tool, headers)
+    }
+    return headers
+  }
+}
+
 const build = (options: Options): Effect.Effect<Built, never, McpServer | Scope.Scope> =>
   Effect.gen(function*() {
     const server = yield* McpServer
@@ -107,7 +125,7 @@ const build = (options: Options): Effect.Effect<Built, never, McpServer | Scope.
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5_000
     })
     const maxBodyBytes = options.maxBodyBytes ?? Limits.defaults.maxMessageBytes
-    const endpoint = new Endpoint(sessions, { maxBodyBytes, jsonResponses: options.jsonResponses ?? true })
+    const endpoint = new Endpoint(sessions, { maxBodyBytes, jsonResponses: options.jsonResponses ?? true, paramHeaders: paramHeadersOf(server) })
     const host = options.host ?? "127.0.0.1"
     const guards = options.dnsRebindingProtection ?? Security.isLoopback(host)
       ? [Security.hostGuard(options, Security.isLoopback(host)), ...(options.guards ?? [])]

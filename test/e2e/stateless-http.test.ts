@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as ParamHeaders from "../../src/schema/paramHeaders.js"
 import * as Tool from "../../src/server/Tool.js"
 import { both, delay, initialize, interruptions, messages, post, readEvents, start, type TestServer } from "../transport/http/support.js"
 
@@ -128,6 +129,32 @@ describe("Streamable HTTP, 2026-07-28", () => {
     // The listen stream's connection is gone: a change reaches no one, and requests are still served.
     await Effect.runPromise(server.server.removeTool("added"))
     expect((await answerOf(await post2026(server.url, 10, "tools/list"))).result.tools.map((t: any) => t.name)).not.toContain("added")
+  })
+
+  it("x-mcp-header: Mcp-Param-* headers must mirror the annotated arguments (Base64 forms decoded); Mcp-Name may be Base64", async () => {
+    const Query = Tool.make("query", {
+      input: Schema.Struct({
+        region: Schema.String.annotations({ jsonSchema: { type: "string", "x-mcp-header": "Region" } }),
+        sql: Schema.String
+      })
+    }, ({ region, sql }) => Effect.succeed(`${sql} in ${region}`))
+    await Effect.runPromise(server.server.addTool(Query))
+    try {
+      const call = (id: number, region: string, headers: Record<string, string>) =>
+        post2026(server.url, id, "tools/call", { name: "query", arguments: { region, sql: "select 1" } }, headers)
+      const ok = await call(1, "us-west1", { "mcp-param-region": "us-west1" })
+      expect(ok.status).toBe(200)
+      expect((await answerOf(ok)).result.content[0].text).toBe("select 1 in us-west1")
+      const encoded = await call(2, "Zürich 1", { "mcp-param-region": ParamHeaders.encode("Zürich 1"), "mcp-name": "=?base64?cXVlcnk=?=" })
+      expect(encoded.status).toBe(200)
+      for (const headers of [{}, { "mcp-param-region": "eu-west1" }, { "mcp-param-region": "=?base64?!!?=" }]) {
+        const refused = await call(3, "us-west1", headers)
+        expect(refused.status).toBe(400)
+        expect((await refused.json() as any).error.code).toBe(-32020)
+      }
+    } finally {
+      await Effect.runPromise(server.server.removeTool("query"))
+    }
   })
 
   it("at shutdown a listen stream gets its graceful result, then ends", async () => {

@@ -78,6 +78,8 @@ export interface Shape {
   readonly name?: string
   /** The id of a single request (for errors about it). */
   readonly id?: string | number
+  /** The `arguments` of a single `tools/call` (what `Mcp-Param-*` headers mirror). */
+  readonly arguments?: unknown
 }
 
 /** Methods whose `Mcp-Name` header names what they act on, and the param that holds it. */
@@ -130,6 +132,7 @@ export const shape = (text: string): Shape | undefined => {
     statelessVersion: typeof stateless === "string" ? stateless : undefined,
     method,
     ...(name === undefined ? {} : { name }),
-    ...(id === undefined ? {} : { id })
+    ...(id === undefined ? {} : { id }),
+    ...(method === "tools/call" && isObject(params) && params.arguments !== undefined ? { arguments: params.arguments } : {})
   }
 }

@@ -8,6 +8,7 @@
  * per session): those answers are Effects.
  */
 import * as Effect from "effect/Effect"
+import * as ParamHeaders from "../../schema/paramHeaders.js"
 import { StatelessErrorCode } from "../../schema/stateless.js"
 import { isProtocolVersion } from "../../schema/versions.js"
 import * as Answer from "./Answer.js"
@@ -25,6 +26,8 @@ export interface Config {
   readonly maxBodyBytes: number
   /** Whether answers that need no stream may go out as `application/json` (when accepted). */
   readonly jsonResponses: boolean
+  /** The parameters a tool mirrors into `Mcp-Param-*` headers (`x-mcp-header`); none for an unknown tool. */
+  readonly paramHeaders: (tool: string) => ReadonlyArray<ParamHeaders.ParamHeader>
 }
 
 const header = (headers: RequestHeaders, name: string): string | undefined => {
@@ -62,7 +65,7 @@ const isJsonContentType = (contentType: string | undefined): boolean => {
  * must be the body's version, `Mcp-Method` its method, `Mcp-Name` (tools/call, prompts/get,
  * resources/read) the name or URI it acts on.
  */
-const headersDisagree = (headers: RequestHeaders, shape: Body.Shape): Answer.Answer | undefined => {
+const headersDisagree = (headers: RequestHeaders, shape: Body.Shape, config: Config): Answer.Answer | undefined => {
   const version = header(headers, "mcp-protocol-version")
   if (version !== shape.statelessVersion) {
     return Answer.headerMismatch(shape.id, `MCP-Protocol-Version header ${describe(version)} does not match the body's version '${shape.statelessVersion}'`)
@@ -72,8 +75,21 @@ const headersDisagree = (headers: RequestHeaders, shape: Body.Shape): Answer.Ans
     return Answer.headerMismatch(shape.id, `Mcp-Method header ${describe(method)} does not match body value '${shape.method}'`)
   }
   if (shape.method !== undefined && Object.hasOwn(Body.NamedMethods, shape.method)) {
-    const name = header(headers, "mcp-name")
-    if (name !== shape.name) return Answer.headerMismatch(shape.id, `Mcp-Name header ${describe(name)} does not match body value '${shape.name}'`)
+    const raw = header(headers, "mcp-name")
+    const name = raw === undefined ? undefined : ParamHeaders.decode(raw)
+    if (name !== shape.name) return Answer.headerMismatch(shape.id, `Mcp-Name header ${describe(raw)} does not match body value '${shape.name}'`)
+  }
+  if (shape.method === "tools/call" && shape.name !== undefined) {
+    for (const param of config.paramHeaders(shape.name)) {
+      const field = `mcp-param-${param.name.toLowerCase()}`
+      const raw = header(headers, field)
+      const value = raw === undefined ? undefined : ParamHeaders.decode(raw)
+      if (raw !== undefined && value === undefined) return Answer.headerMismatch(shape.id, `Mcp-Param-${param.name} header has an invalid value`)
+      const expected = ParamHeaders.valueAt(shape.arguments, param.path)
+      if (value !== expected) {
+        return Answer.headerMismatch(shape.id, `Mcp-Param-${param.name} header ${describe(raw)} does not match body value ${expected === undefined ? "(none)" : `'${expected}'`}`)
+      }
+    }
   }
   return undefined
 }
@@ -169,7 +185,7 @@ export class Endpoint {
    * `subscriptions/listen` ends over HTTP).
    */
   private stateless(headers: RequestHeaders, text: string, shape: Body.Shape, acceptsJson: boolean): Answer.Answer | Effect.Effect<Answer.Answer> {
-    const refusal = headersDisagree(headers, shape)
+    const refusal = headersDisagree(headers, shape, this.config)
     if (refusal !== undefined) return refusal
     return Effect.map(this.sessions.openExchange, (session) => {
       if (session === "ShuttingDown") return Answer.unavailable("the server is shutting down")
