@@ -16,7 +16,13 @@ const urlHost = (host: string): string => host.includes(":") && !host.startsWith
 /** Serves `server` on `host:port` until interrupted, after printing the URL to stderr. */
 export const serveHttp = <E>(
   server: Layer.Layer<McpServer.McpServer, E>,
-  options: { readonly host: string; readonly port: number; readonly version: string; readonly tools: number }
+  options: {
+    readonly host: string
+    readonly port: number
+    readonly version: string
+    readonly tools: number
+    readonly sessionIdleTimeoutMs?: number | undefined
+  }
 ) =>
   Effect.gen(function*() {
     const { address } = yield* HttpServer.HttpServer
@@ -25,4 +31,8 @@ export const serveHttp = <E>(
       process.stderr.write(`mcx ${options.version}: serving MCP over Streamable HTTP at ${url} (${options.tools} tools). Stop with Ctrl-C.\n`)
     )
     return yield* Effect.never
-  }).pipe(Effect.provide(StreamableHttp.layer({ host: options.host, port: options.port }).pipe(Layer.provide(server))))
+  }).pipe(Effect.provide(StreamableHttp.layer({
+    host: options.host,
+    port: options.port,
+    ...(options.sessionIdleTimeoutMs === undefined ? {} : { sessionIdleTimeoutMs: options.sessionIdleTimeoutMs })
+  }).pipe(Layer.provide(server))))

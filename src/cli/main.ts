@@ -11,6 +11,7 @@ import { parseArgs } from "node:util"
 import * as McpServer from "../server/McpServer.js"
 import type { RequestContext } from "../protocol/RequestContext.js"
 import type * as Tool from "../server/Tool.js"
+import type { ToolContext } from "../server/ToolContext.js"
 import * as Stdio from "../transport/Stdio.js"
 import * as Demo from "./demo.js"
 
@@ -19,7 +20,8 @@ const VERSION = "0.1.0"
 const USAGE = `mcx ${VERSION} — the machine-context server
 
 usage:
-  mcx serve [--host H] [--port P] [--demo] [--tools N]   serve MCP over Streamable HTTP
+  mcx serve [--host H] [--port P] [--demo] [--tools N] [--session-idle-ms MS]
+                                                        serve MCP over Streamable HTTP
   mcx serve --stdio [--demo] [--tools N]                 serve MCP over stdin/stdout
   mcx --help | --version
 
@@ -27,8 +29,11 @@ options of serve:
   --host H      address to listen on (default 127.0.0.1; Host/Origin are checked on loopback)
   --port P      port to listen on (default 3000; 0 picks a free one); the endpoint is /mcp
   --stdio       newline-delimited JSON-RPC on stdin/stdout instead of HTTP (logs go to stderr)
-  --demo        add the demonstration tools: echo, add, sleep, fail
+  --demo        add the demonstration tools (echo, add, sleep, fail, ask, summarize, increment),
+                resources (demo://about, demo://counter), template and prompt
   --tools N     add N dummy tools (dummy_0000…), for measuring tools/list
+  --session-idle-ms MS
+                close an HTTP session idle for MS milliseconds (default 30 minutes)
 
 SIGINT or SIGTERM stops the server: calls in flight finish (up to 5 s), sessions close, exit 0.
 `
@@ -43,17 +48,21 @@ const serve = (args: ReadonlyArray<string>): Effect.Effect<void, unknown> => {
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: "3000" },
       demo: { type: "boolean", default: false },
-      tools: { type: "string" }
+      tools: { type: "string" },
+      "session-idle-ms": { type: "string" }
     },
     strict: true
   })
   const extra = values.tools === undefined ? 0 : Number(values.tools)
   if (!Number.isInteger(extra) || extra < 0 || extra > 100_000) throw new UsageError("mcx serve: --tools takes a whole number from 0 to 100000")
+  const idle = values["session-idle-ms"] === undefined ? undefined : Number(values["session-idle-ms"])
+  if (idle !== undefined && (!Number.isInteger(idle) || idle < 1)) throw new UsageError("mcx serve: --session-idle-ms takes a whole number of milliseconds")
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError("mcx serve: --port takes a port number from 0 to 65535")
-  const tools: Array<Tool.Tool<any, any, any, RequestContext>> = [...(values.demo ? Demo.tools : []), ...Demo.dummies(extra)]
-  const server = values.demo
-    ? McpServer.layer({ name: "mcx", version: VERSION }, { tools, ...Demo.features })
+  const demoOptions = values.demo ? Demo.options() : undefined
+  const tools: Array<Tool.Tool<any, any, any, RequestContext | ToolContext>> = [...(demoOptions?.tools ?? []), ...Demo.dummies(extra)]
+  const server = demoOptions !== undefined
+    ? McpServer.layer({ name: "mcx", version: VERSION }, { ...demoOptions, tools })
     : McpServer.layer({ name: "mcx", version: VERSION }, { tools })
   const demo = values.demo ? " --demo" : ""
   if (values.stdio) {
@@ -71,7 +80,7 @@ const serve = (args: ReadonlyArray<string>): Effect.Effect<void, unknown> => {
   // The HTTP stack is loaded only when serving HTTP: stdio starts faster and smaller without it.
   return Effect.flatMap(
     Effect.promise(() => import("./http.js")),
-    (http) => http.serveHttp(server, { host: values.host, port, version: VERSION, tools: tools.length })
+    (http) => http.serveHttp(server, { host: values.host, port, version: VERSION, tools: tools.length, sessionIdleTimeoutMs: idle })
   )
 }
 

@@ -172,7 +172,8 @@ export const make = <O extends Options<any, any, any, any>>(
     const context = Context.add(
       Context.omit(Scope.Scope)(yield* Effect.context<Requirements<O>>()) as Context.Context<Requirements<O>>,
       ToolContext.ToolContext,
-      ToolContext.make(levels, rounds)
+      // `resources` is made below; a change is notified only once the server is running.
+      ToolContext.make(levels, rounds, (uri) => resources.updated(uri))
     )
     const connections = new Connections()
     const store = Option.getOrUndefined(yield* Effect.serviceOption(TaskStore.TaskStore)) ?? (yield* TaskStore.makeMemory())

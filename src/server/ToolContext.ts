@@ -99,6 +99,12 @@ export interface Service {
   ) => Effect.Effect<CreateMessageResult, ClientRequestError>
   /** The client's roots (`roots/list`). */
   readonly listRoots: (options?: RequestOptions) => Effect.Effect<ReadonlyArray<Root>, ClientRequestError>
+  /**
+   * Tells the subscribers of `uri` that the resource changed (`notifications/resources/updated`
+   * to subscribed sessions, and to `subscriptions/listen` streams in 2026-07-28), as
+   * `McpServer.notifyResourceUpdated` does: for handlers that change what a resource reads.
+   */
+  readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
 }
 
 /** The requests' context of a tool: progress, logging, elicitation, sampling, roots. */
@@ -170,9 +176,10 @@ const timeout = (options: RequestOptions | undefined) => options?.timeoutMs === 
 
 /**
  * The service: requests to the client through the protocol engine (2024-11-05 to 2025-11-25)
- * or input-required rounds (2026-07-28). `levels` holds each session's logging threshold.
+ * or input-required rounds (2026-07-28). `levels` holds each session's logging threshold;
+ * `resourceUpdated` is the server's resource-update notifier.
  */
-export const make = (levels: Logging.Levels, rounds: InputRounds): Service => {
+export const make = (levels: Logging.Levels, rounds: InputRounds, resourceUpdated: (uri: string) => Effect.Effect<void>): Service => {
   // The server gives ToolContext only to handlers, and every handler has its RequestContext.
   const withRequest = <A, E>(f: (request: RequestContextService) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
     Effect.flatMap(RequestContext, f) as Effect.Effect<A, E>
@@ -234,6 +241,7 @@ export const make = (levels: Logging.Levels, rounds: InputRounds): Service => {
           yield* requireCapability(rounds, request, "roots/list", "roots")
           const result = yield* ask(request, "roots/list", undefined, options)
           return (yield* decodeListRootsResult(result)).roots
-        }))
+        })),
+    notifyResourceUpdated: resourceUpdated
   }
 }

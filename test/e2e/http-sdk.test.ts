@@ -5,7 +5,13 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
-import { McpError, type Progress } from "@modelcontextprotocol/sdk/types.js"
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  McpError,
+  type Progress,
+  ResourceUpdatedNotificationSchema
+} from "@modelcontextprotocol/sdk/types.js"
 import { type ChildProcess, spawn } from "node:child_process"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { delay, projectRoot, requireBuiltServer } from "./support/server.js"
@@ -18,9 +24,9 @@ interface Spawned {
 }
 
 /** Spawns the HTTP server on a free port and waits for the URL it prints. */
-const spawnServer = (): Promise<Spawned> =>
+const spawnServer = (...extra: ReadonlyArray<string>): Promise<Spawned> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--demo", "--port", "0"], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"] })
+    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--demo", "--port", "0", ...extra], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"] })
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once("exit", (code, signal) => done({ code, signal })))
     let stderr = ""
     const timer = setTimeout(() => {
@@ -52,6 +58,7 @@ describe("the MCP TypeScript SDK over Streamable HTTP", () => {
   let transport: StreamableHTTPClientTransport
   const errors: Array<Error> = []
   const statuses: Array<string> = []
+  const updated: Array<string> = []
 
   beforeAll(async () => {
     server = await spawnServer()
@@ -63,8 +70,20 @@ describe("the MCP TypeScript SDK over Streamable HTTP", () => {
       return response
     }
     transport = new StreamableHTTPClientTransport(server.url, { fetch: recordingFetch })
-    client = new Client({ name: "e2e-http", version: "1.0.0" }, { capabilities: {} })
+    client = new Client({ name: "e2e-http", version: "1.0.0" }, { capabilities: { elicitation: {}, sampling: {} } })
     client.onerror = (error) => errors.push(error)
+    client.setRequestHandler(ElicitRequestSchema, (request) => {
+      expect(request.params.message).toBe("What is your name?")
+      return { action: "accept", content: { name: "Ada" } }
+    })
+    client.setRequestHandler(CreateMessageRequestSchema, (request) => {
+      const first = request.params.messages[0]!.content
+      const text = !Array.isArray(first) && first.type === "text" ? first.text : ""
+      return { role: "assistant", content: { type: "text", text: `summary of ${text.length} characters` }, model: "test-model" }
+    })
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+      updated.push(notification.params.uri)
+    })
     await client.connect(transport)
   })
 
@@ -117,6 +136,49 @@ describe("the MCP TypeScript SDK over Streamable HTTP", () => {
     expect(statuses).toContain("GET 204 resume")
   })
 
+  it("lists and reads resources and templates, gets prompts, completes arguments", async () => {
+    const { resources } = await client.listResources()
+    expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(["demo://about", "demo://counter"]))
+    expect((await client.readResource({ uri: "demo://about" })).contents[0]).toMatchObject({ text: expect.stringContaining("mcx demo server") })
+    const { resourceTemplates } = await client.listResourceTemplates()
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(["demo://echo/{text}"])
+    expect((await client.readResource({ uri: "demo://echo/over%20http" })).contents[0]).toMatchObject({ text: "over http" })
+    const { prompts } = await client.listPrompts()
+    expect(prompts.map((p) => p.name)).toEqual(["greet"])
+    const prompt = await client.getPrompt({ name: "greet", arguments: { name: "Ada", style: "formal" } })
+    expect(prompt.messages[0]!.content).toEqual({ type: "text", text: "Greet Ada in a formal way." })
+    const completed = await client.complete({ ref: { type: "ref/prompt", name: "greet" }, argument: { name: "style", value: "f" } })
+    expect(completed.completion.values).toEqual(["formal"])
+  })
+
+  it("delivers resources/updated to a subscriber when a tool changes the resource, and none after unsubscribing", async () => {
+    await client.subscribeResource({ uri: "demo://counter" })
+    const raised = await client.callTool({ name: "increment", arguments: {} })
+    for (let waited = 0; waited < 5_000 && !updated.includes("demo://counter"); waited += 20) await delay(20)
+    expect(updated).toEqual(["demo://counter"])
+    const value = (raised.structuredContent as { value: number }).value
+    expect((await client.readResource({ uri: "demo://counter" })).contents[0]).toMatchObject({ text: String(value) })
+    await client.unsubscribeResource({ uri: "demo://counter" })
+    await client.callTool({ name: "increment", arguments: {} })
+    await delay(200)
+    expect(updated).toEqual(["demo://counter"])
+  })
+
+  it("serves elicitation and sampling through the client's handlers, on the call's stream", async () => {
+    expect(await client.callTool({ name: "ask", arguments: {} })).toMatchObject({ content: [{ type: "text", text: "Hello, Ada!" }] })
+    expect(await client.callTool({ name: "summarize", arguments: { text: "abcde" } }))
+      .toMatchObject({ content: [{ type: "text", text: expect.stringMatching(/^summary of \d+ characters$/) }] })
+  })
+
+  it("resumes a call whose stream the server closed (SEP-1699 polling), with Last-Event-ID", async () => {
+    const resumedBefore = statuses.filter((s) => s === "GET 200 resume").length
+    const updates: Array<Progress> = []
+    const result = await client.callTool({ name: "sleep", arguments: { ms: 1_500, poll: true } }, undefined, { onprogress: (p) => updates.push(p) })
+    expect(result).toMatchObject({ structuredContent: { slept: 1_500 } })
+    expect(statuses.filter((s) => s === "GET 200 resume").length).toBeGreaterThan(resumedBefore)
+    expect(updates.length).toBeGreaterThanOrEqual(1)
+  })
+
   it("reports a typed failure as an error result", async () => {
     const result = await client.callTool({ name: "fail", arguments: { message: "nope" } })
     expect(result).toMatchObject({ isError: true, content: [{ type: "text", text: expect.stringContaining("nope") }] })
@@ -135,5 +197,48 @@ describe("the MCP TypeScript SDK over Streamable HTTP", () => {
     server.child.kill("SIGTERM")
     const exit = await Promise.race([server.exited, delay(10_000).then(() => "timeout" as const)])
     expect(exit).toEqual({ code: 0, signal: null })
+  })
+})
+
+describe("the MCP TypeScript SDK, an HTTP session that expires", () => {
+  it("is closed after --session-idle-ms: the next request gets 404 and a new session is served", async () => {
+    const server = await spawnServer("--session-idle-ms", "300")
+    try {
+      const statuses: Array<number> = []
+      const recording: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init)
+        if ((init?.method ?? "GET") === "POST") statuses.push(response.status)
+        return response
+      }
+      const first = new Client({ name: "e2e-expiry", version: "1.0.0" })
+      const transport = new StreamableHTTPClientTransport(server.url, { fetch: recording })
+      await first.connect(transport)
+      expect((await first.listTools()).tools.length).toBeGreaterThan(0)
+      const sessionId = transport.sessionId!
+      const ping = () =>
+        fetch(server.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" })
+        })
+      expect((await ping()).status).toBe(200)
+      // Closing the client drops its standalone stream (it sends no DELETE): the session idles out.
+      await first.close()
+      // Each ping counts as activity: wait well past the idle time between them.
+      let status = 200
+      for (let waited = 0; waited < 10_000 && status !== 404; waited += 1_000) {
+        await delay(1_000)
+        status = (await ping()).status
+      }
+      expect(status).toBe(404)
+      expect(statuses.every((s) => s < 300)).toBe(true)
+      const second = new Client({ name: "e2e-expiry", version: "1.0.0" })
+      await second.connect(new StreamableHTTPClientTransport(server.url))
+      expect((await second.callTool({ name: "echo", arguments: { text: "new session" } })).content).toEqual([{ type: "text", text: "new session" }])
+      await second.close()
+    } finally {
+      server.child.kill("SIGTERM")
+      await server.exited
+    }
   })
 })

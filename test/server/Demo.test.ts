@@ -6,7 +6,7 @@ import { ask, serverWith } from "./support.js"
 describe("the demonstration features", () => {
   it.scopedLive("serve a resource, a template with completions and a prompt", () =>
     Effect.gen(function*() {
-      const { peer } = yield* serverWith({ tools: Demo.tools, ...Demo.features })
+      const { peer } = yield* serverWith(Demo.options())
       const client = yield* peer()
       expect((yield* ask(client, 1, "resources/read", { uri: "demo://about" })).result.contents[0].text).toContain("mcx demo server")
       expect((yield* ask(client, 2, "resources/read", { uri: "demo://echo/hi%20there" })).result.contents).toEqual([
