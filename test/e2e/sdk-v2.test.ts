@@ -2,9 +2,10 @@
  * Interop with the official MCP TypeScript SDK v2 client (`@modelcontextprotocol/client`) over
  * Streamable HTTP: `node dist/mcx.js serve --demo --port 0` as a child process on 127.0.0.1,
  * talked to in the stateless 2026-07-28 era (negotiated through `server/discover`) and in the
- * stateful 2025-11-25 era (the plain `initialize` handshake). The demo server has no tool that
- * asks the client for input, so the input-required rounds run against an in-process server on
- * 127.0.0.1 (`test/transport/http/support.ts`) with such a tool added at runtime.
+ * stateful 2025-11-25 era (the plain `initialize` handshake), including the demo's `ask`
+ * (elicitation) and `summarize` (sampling) in both eras. The detailed input-required rounds run
+ * against an in-process server on 127.0.0.1 (`test/transport/http/support.ts`) with a tool
+ * added at runtime.
  */
 import { Client, type Progress, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
 import * as Effect from "effect/Effect"
@@ -243,6 +244,43 @@ describe("the MCP SDK v2 client, 2025-11-25 (stateful) over Streamable HTTP", ()
     expect(call.headers.get("mcp-protocol-version")).toBe("2025-11-25")
     expect(call.body.params._meta?.["io.modelcontextprotocol/protocolVersion"]).toBeUndefined()
   })
+})
+
+describe("the MCP SDK v2 client against mcx serve --demo: elicitation and sampling in both eras", () => {
+  let server: Spawned
+  beforeAll(async () => {
+    server = await spawnServer()
+  })
+  afterAll(() => killServer(server))
+
+  for (const mode of [{ pin: "2026-07-28" } as const, "legacy" as const]) {
+    it(`ask and summarize are answered by the client's handlers (${typeof mode === "string" ? mode : mode.pin})`, async () => {
+      const client = new Client({ name: "e2e-sdk-v2-demo", version: "1.0.0" }, {
+        capabilities: { elicitation: { form: {} }, sampling: {} },
+        versionNegotiation: { mode }
+      })
+      const seen: Array<string> = []
+      client.setRequestHandler("elicitation/create", async (request) => {
+        seen.push(request.params.message)
+        return { action: "accept" as const, content: { name: "Grace" } }
+      })
+      client.setRequestHandler("sampling/createMessage", async () => ({
+        model: "test-model",
+        role: "assistant" as const,
+        content: { type: "text" as const, text: "short." }
+      }))
+      await client.connect(new StreamableHTTPClientTransport(server.url), { timeout: 10_000 })
+      try {
+        expect(client.getNegotiatedProtocolVersion()).toBe(typeof mode === "string" ? "2025-11-25" : "2026-07-28")
+        expect(await client.callTool({ name: "ask", arguments: {} }, { timeout: 15_000 })).toMatchObject({ content: [{ type: "text", text: "Hello, Grace!" }] })
+        expect(await client.callTool({ name: "summarize", arguments: { text: "a long text" } }, { timeout: 15_000 }))
+          .toMatchObject({ content: [{ type: "text", text: "short." }] })
+        expect(seen).toEqual(["What is your name?"])
+      } finally {
+        await client.close()
+      }
+    })
+  }
 })
 
 describe("the MCP SDK v2 client, 'auto' negotiation", () => {
