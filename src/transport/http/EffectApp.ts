@@ -71,30 +71,34 @@ const run = (result: Answer.Answer | Effect.Effect<Answer.Answer>) =>
 /** Builds the app (it answers on any path: mount it where the endpoint belongs). */
 export const make = (endpoint: Endpoint, maxBodyBytes: number, guard: Guard | undefined): HttpApp.Default<never, HttpServerRequest.HttpServerRequest | Scope.Scope> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const headers = request.headers
-    if (guard !== undefined) {
-      const refusal = guard({ method: request.method, url: request.url, headers })
-      if (refusal !== undefined) return respond(refusal)
-    }
-    switch (request.method) {
-      case "POST": {
-        const refusal = endpoint.checkPost(headers)
-        if (refusal !== undefined) return respond(refusal)
-        const declared = headers["content-length"]
-        if (declared !== undefined && Number(declared) > maxBodyBytes) return respond(Answer.payloadTooLarge(maxBodyBytes))
-        return request.text.pipe(
-          HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
-          Effect.matchEffect({
-            onFailure: () => respond(Answer.payloadTooLarge(maxBodyBytes)),
-            onSuccess: (text) => run(endpoint.post(headers, text))
-          })
-        )
-      }
-      case "GET":
-        return respond(endpoint.get(headers))
-      case "DELETE":
-        return run(endpoint.delete(headers))
-      default:
-        return respond(Answer.methodNotAllowed)
-    }
+    if (guard === undefined) return route(endpoint, maxBodyBytes, request)
+    const verdict = guard({ method: request.method, url: request.url, headers: request.headers })
+    if (!Effect.isEffect(verdict)) return verdict === undefined ? route(endpoint, maxBodyBytes, request) : respond(verdict)
+    return Effect.flatMap(verdict, (refusal) => refusal === undefined ? route(endpoint, maxBodyBytes, request) : respond(refusal))
   })
+
+/** Hands a request that passed the guards to the endpoint. */
+const route = (endpoint: Endpoint, maxBodyBytes: number, request: HttpServerRequest.HttpServerRequest) => {
+  const headers = request.headers
+  switch (request.method) {
+    case "POST": {
+      const refusal = endpoint.checkPost(headers)
+      if (refusal !== undefined) return respond(refusal)
+      const declared = headers["content-length"]
+      if (declared !== undefined && Number(declared) > maxBodyBytes) return respond(Answer.payloadTooLarge(maxBodyBytes))
+      return request.text.pipe(
+        HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
+        Effect.matchEffect({
+          onFailure: () => respond(Answer.payloadTooLarge(maxBodyBytes)),
+          onSuccess: (text) => run(endpoint.post(headers, text))
+        })
+      )
+    }
+    case "GET":
+      return respond(endpoint.get(headers))
+    case "DELETE":
+      return run(endpoint.delete(headers))
+    default:
+      return respond(Answer.methodNotAllowed)
+  }
+}

@@ -71,13 +71,8 @@ export const make = (endpoint: Endpoint, runtime: Runtime.Runtime<never>, option
     })
   }
 
-  return (req, res) => {
-    const url = req.url ?? ""
-    if (url !== path && !url.startsWith(withQuery)) return send(res, Answer.notFound)
-    if (guard !== undefined) {
-      const refusal = guard({ method: req.method ?? "GET", url, headers: req.headers })
-      if (refusal !== undefined) return send(res, refusal)
-    }
+  /** Hands a request that passed the guards to the endpoint. */
+  const route = (req: Http.IncomingMessage, res: Http.ServerResponse): void => {
     switch (req.method) {
       case "POST": {
         const refusal = endpoint.checkPost(req.headers)
@@ -96,5 +91,18 @@ export const make = (endpoint: Endpoint, runtime: Runtime.Runtime<never>, option
       default:
         return send(res, Answer.methodNotAllowed)
     }
+  }
+
+  return (req, res) => {
+    const url = req.url ?? ""
+    if (url !== path && !url.startsWith(withQuery)) return send(res, Answer.notFound)
+    if (guard === undefined) return route(req, res)
+    const verdict = guard({ method: req.method ?? "GET", url, headers: req.headers })
+    if (!Effect.isEffect(verdict)) return verdict === undefined ? route(req, res) : send(res, verdict)
+    runFork(verdict).addObserver((exit) => {
+      if (Exit.isFailure(exit)) return send(res, Answer.jsonRpcError(500, Answer.TransportErrorCode, "Internal error"))
+      if (exit.value !== undefined) return send(res, exit.value)
+      route(req, res)
+    })
   }
 }

@@ -8,6 +8,7 @@
  * the `Host` must be a loopback name, and an `Origin`, when present, too. Requests without
  * `Origin` (non-browser clients) pass.
  */
+import * as Effect from "effect/Effect"
 import * as Answer from "./Answer.js"
 
 /** What a guard sees of a request (header names in lower case). */
@@ -17,20 +18,34 @@ export interface RequestHead {
   readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
 }
 
-/** A check of a request: the answer refusing it (401, 403…), or undefined to let it through. */
-export type Guard = (request: RequestHead) => Answer.Answer | undefined
+/** A guard's verdict: the answer refusing the request (401, 403…), or undefined to let it through. */
+export type Verdict = Answer.Answer | undefined
 
-/** Runs guards in order; the first refusal wins. */
+/**
+ * A check of a request. A synchronous verdict costs nothing extra; a guard that must wait
+ * (verifying a token against a key set, asking a rate limiter) returns an Effect of it.
+ */
+export type Guard = (request: RequestHead) => Verdict | Effect.Effect<Verdict>
+
+/** Runs guards in order; the first refusal wins. Synchronous guards stay synchronous. */
 export const chain = (guards: ReadonlyArray<Guard>): Guard | undefined => {
   if (guards.length === 0) return undefined
   if (guards.length === 1) return guards[0]
-  return (request) => {
-    for (const guard of guards) {
-      const refusal = guard(request)
-      if (refusal !== undefined) return refusal
+  const from = (request: RequestHead, start: number): Verdict | Effect.Effect<Verdict> => {
+    for (let i = start; i < guards.length; i++) {
+      const verdict = guards[i]!(request)
+      if (Effect.isEffect(verdict)) {
+        return Effect.flatMap(verdict, (refusal) => {
+          if (refusal !== undefined) return Effect.succeed(refusal)
+          const rest = from(request, i + 1)
+          return Effect.isEffect(rest) ? rest : Effect.succeed(rest)
+        })
+      }
+      if (verdict !== undefined) return verdict
     }
     return undefined
   }
+  return (request) => from(request, 0)
 }
 
 /** Which `Host` and `Origin` values are accepted. */

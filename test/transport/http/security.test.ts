@@ -4,7 +4,9 @@
  */
 import * as Http from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { hostCheck } from "../../../src/transport/http/Security.js"
+import * as Effect from "effect/Effect"
+import * as Answer from "../../../src/transport/http/Answer.js"
+import * as Security from "../../../src/transport/http/Security.js"
 import { call, initialize, messages, post, readEvents, request, start, type TestServer } from "./support.js"
 
 interface RawResponse {
@@ -144,14 +146,37 @@ describe("Streamable HTTP guards", () => {
 
 describe("hostCheck", () => {
   it("allows the configured hosts and origins, and same-host origins when serving beyond loopback", () => {
-    const configured = hostCheck({ allowedHosts: ["mcp.example.com"], allowedOrigins: ["https://app.example.com"] }, false)
+    const configured = Security.hostCheck({ allowedHosts: ["mcp.example.com"], allowedOrigins: ["https://app.example.com"] }, false)
     expect(configured("mcp.example.com:443", undefined)).toBeUndefined()
     expect(configured("MCP.example.com", "https://app.example.com")).toBeUndefined()
     expect(configured("evil.example.com", undefined)).toBe("Invalid Host: evil.example.com")
     expect(configured("mcp.example.com", "https://evil.example.com")).toBe("Invalid Origin: https://evil.example.com")
-    const open = hostCheck({}, false)
+    const open = Security.hostCheck({}, false)
     expect(open("anything:1", undefined)).toBeUndefined()
     expect(open("mcp.example.com", "https://mcp.example.com")).toBeUndefined()
     expect(open("mcp.example.com", "https://evil.example.com")).toBe("Invalid Origin: https://evil.example.com")
   })
+})
+
+describe("Streamable HTTP guards that wait (an Effect), chained after the built-in one", () => {
+  // A guard that checks a bearer token after a pause, as a remote key set would make it.
+  const bearer: Security.Guard = (request) =>
+    Effect.delay(Effect.sync(() => request.headers.authorization === "Bearer good" ? undefined : Answer.jsonRpcError(401, -32001, "Unauthorized")), "5 millis")
+  for (const router of [false, true]) {
+    it(`refuses without the token and serves with it (${router ? "router" : "node listener"}); the built-in guard still runs first`, async () => {
+      const server = await start({ router, guards: [bearer] })
+      try {
+        const init = JSON.stringify(request(1, "initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } }))
+        const refused = await raw(server.port, "POST", { ...jsonHeaders, host: `127.0.0.1:${server.port}` }, init)
+        expect(refused.status).toBe(401)
+        const foreign = await raw(server.port, "POST", { ...jsonHeaders, host: "evil.example", authorization: "Bearer good" }, init)
+        expect(foreign.status).toBe(403)
+        const served = await raw(server.port, "POST", { ...jsonHeaders, host: `127.0.0.1:${server.port}`, authorization: "Bearer good" }, init)
+        expect(served.status).toBe(200)
+        expect(served.headers["mcp-session-id"]).toBeDefined()
+      } finally {
+        await server.close()
+      }
+    })
+  }
 })
