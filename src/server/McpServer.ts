@@ -22,6 +22,7 @@ import * as Scope from "effect/Scope"
 import { McpError, type TransportError } from "../protocol/errors.js"
 import * as Protocol from "../protocol/Protocol.js"
 import { RequestContext } from "../protocol/RequestContext.js"
+import type { Session } from "../protocol/Session.js"
 import * as Router from "../protocol/Router.js"
 import { InitializeRequestParams } from "../schema/lifecycle.js"
 import { SetLevelRequestParams } from "../schema/logging.js"
@@ -264,11 +265,25 @@ export const make = <O extends Options<any, any, any, any>>(
       removePrompt: (name) => prompts.remove(name),
       prompts: Effect.sync(() => prompts.values()),
       notifyResourceUpdated: (uri) => resources.updated(uri),
-      endSubscriptions: connections.endListeners,
+      endSubscriptions: connections.endListeners(),
       connect,
-      serve: (transport) => Effect.scoped(Effect.flatMap(connect(transport), (connection) => connection.run))
+      // Interrupted (the server shuts down), a connection first ends its listen streams gracefully.
+      serve: (transport) =>
+        Effect.scoped(Effect.flatMap(connect(transport), (connection) =>
+          connection.run.pipe(Effect.onInterrupt(() => endGracefully(connections, connection.session)))))
     })
   })
+
+/** Ends the listen streams of `session` and waits (up to a second) for their answers to go out. */
+const endGracefully = (connections: Connections, session: Session): Effect.Effect<void> =>
+  Effect.zipRight(
+    connections.endListeners(session),
+    Effect.repeat(Effect.sleep("1 millis"), { while: () => connections.listening(session) }).pipe(
+      Effect.zipRight(Effect.yieldNow()),
+      Effect.timeout("1 second"),
+      Effect.ignore
+    )
+  )
 
 const serverInfo = (info: Info): Implementation => {
   const { instructions: _, ...implementation } = info

@@ -676,3 +676,21 @@ describe("end of input", () => {
     expect(code).toBe(0)
   })
 })
+
+describe("shutdown", () => {
+  it("answers an open subscriptions/listen (2026-07-28) with its graceful result on SIGTERM, then exits 0", async () => {
+    const server = await startForTest()
+    const meta = {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientCapabilities": {},
+      "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" }
+    }
+    await server.send({ jsonrpc: "2.0", id: "listen", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: meta } })
+    await server.waitFor((m: any) => m.method === "notifications/subscriptions/acknowledged")
+    const exited = new Promise<number | null>((done) => server.child.once("exit", (code) => done(code)))
+    server.child.kill("SIGTERM")
+    const answer = await server.response("listen")
+    expect(answer).toMatchObject({ result: { resultType: "complete", _meta: { "io.modelcontextprotocol/subscriptionId": "listen" } } })
+    expect(await exited).toBe(0)
+  })
+})

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
 import * as Schema from "effect/Schema"
 import * as McpServer from "../../src/server/McpServer.js"
 import * as Protocol from "../../src/protocol/Protocol.js"
+import * as InMemory from "../../src/transport/InMemory.js"
 import * as Prompt from "../../src/server/Prompt.js"
 import * as Resource from "../../src/server/Resource.js"
 import * as Tool from "../../src/server/Tool.js"
@@ -351,6 +353,22 @@ describe("McpServer, 2026-07-28", () => {
       })
       peer.send({ jsonrpc: "2.0", id: "b", method: "subscriptions/listen", params: { notifications: { resourcesListChanged: true }, _meta: meta2026() } })
       expect((yield* peer.nextWhere((m) => m.id === "b")).result._meta["io.modelcontextprotocol/subscriptionId"]).toBe("b")
+    }))
+
+  it.scopedLive("subscriptions/listen: a served connection that is interrupted (shutdown) answers its streams before it closes", () =>
+    Effect.gen(function*() {
+      const server = yield* McpServer.make(serverInfo, { resources: [Readme] }).pipe(Effect.provide(Protocol.layerDefault))
+      const [client, transport] = InMemory.makePair()
+      const received: Array<any> = []
+      yield* Effect.forkScoped(client.receive((frame) => {
+        received.push(JSON.parse(frame as string))
+      }))
+      const serving = yield* Effect.fork(server.serve(transport))
+      client.send(JSON.stringify({ jsonrpc: "2.0", id: "l", method: "subscriptions/listen", params: { notifications: { resourcesListChanged: true }, _meta: meta2026() } }))
+      while (received.length === 0) yield* Effect.sleep("5 millis")
+      expect(received[0].method).toBe("notifications/subscriptions/acknowledged")
+      yield* Fiber.interrupt(serving)
+      expect(received.at(-1)).toMatchObject({ id: "l", result: { resultType: "complete", _meta: { "io.modelcontextprotocol/subscriptionId": "l" } } })
     }))
 
   it.scopedLive("subscriptions/listen: cancelling ends the stream without an answer; it does not exist in a stateful session", () =>

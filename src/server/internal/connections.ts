@@ -4,7 +4,6 @@
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
 import type * as Protocol from "../../protocol/Protocol.js"
 import type { Session } from "../../protocol/Session.js"
 import type { SubscriptionFilter } from "../../schema/stateless.js"
@@ -15,18 +14,35 @@ export interface Listener {
   readonly filter: SubscriptionFilter
   /** Sends a notification on the stream (tagged with the subscription's id). */
   readonly send: (method: string, params: Record<string, unknown> | undefined) => Effect.Effect<void>
+  /** The connection's session the stream runs on. */
+  readonly session: Session
+  /** Completed when the server ends the stream (its handler then answers gracefully). */
+  readonly end: Deferred.Deferred<void>
 }
 
 export class Connections {
   private readonly live = new Set<Protocol.ConnectionHandle>()
   private readonly listeners = new Set<Listener>()
-  private readonly ending = Deferred.unsafeMake<void>(FiberId.none)
+  /** Whether the server ended its listen streams: streams opened now end at once. */
+  private closing = false
 
-  /** Completes when the server ends its listen streams (`endListeners`). */
-  readonly listenersEnd: Effect.Effect<void> = Deferred.await(this.ending)
+  /**
+   * Ends listen streams gracefully (their handlers answer): those of `session`, or (without)
+   * every stream, present and future.
+   */
+  endListeners(session?: Session): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (session === undefined) this.closing = true
+      const ending = [...this.listeners].filter((l) => session === undefined || l.session === session)
+      return Effect.forEach(ending, (l) => Deferred.succeed(l.end, undefined), { discard: true })
+    })
+  }
 
-  /** Ends every listen stream, present and future, gracefully (their handlers answer). */
-  readonly endListeners: Effect.Effect<void> = Effect.asVoid(Deferred.succeed(this.ending, undefined))
+  /** Whether `session` still has open listen streams. */
+  listening(session: Session): boolean {
+    for (const listener of this.listeners) if (listener.session === session) return true
+    return false
+  }
 
   add(connection: Protocol.ConnectionHandle): void {
     this.live.add(connection)
@@ -44,6 +60,7 @@ export class Connections {
 
   listen(listener: Listener): void {
     this.listeners.add(listener)
+    if (this.closing) Deferred.unsafeDone(listener.end, Effect.void)
   }
 
   unlisten(listener: Listener): void {

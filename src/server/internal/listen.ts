@@ -7,7 +7,9 @@
  * server ends its streams (at shutdown) each gets its result, the graceful end the specification
  * asks for, carrying the subscription id.
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
 import { RequestContext } from "../../protocol/RequestContext.js"
 import * as Router from "../../protocol/Router.js"
 import { MetaKeys, type SubscriptionFilter, SubscriptionsListenRequestParams } from "../../schema/stateless.js"
@@ -34,13 +36,15 @@ export const routes = (connections: Connections): ReadonlyArray<Router.Route<any
       const filter = honoured(params.notifications)
       const listener: Listener = {
         filter,
-        send: (method, notification) => request.notify(method, { ...notification, _meta: meta })
+        send: (method, notification) => request.notify(method, { ...notification, _meta: meta }),
+        session: request.session,
+        end: Deferred.unsafeMake(FiberId.none)
       }
       return Effect.zipRight(
         request.notify("notifications/subscriptions/acknowledged", { _meta: meta, notifications: filter }),
         Effect.acquireUseRelease(
           Effect.sync(() => connections.listen(listener)),
-          () => Effect.as(connections.listenersEnd, { _meta: meta }),
+          () => Effect.as(Deferred.await(listener.end), { _meta: meta }),
           () => Effect.sync(() => connections.unlisten(listener))
         )
       )
