@@ -8,6 +8,7 @@ import * as Schema from "effect/Schema"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as ParamHeaders from "../../src/schema/paramHeaders.js"
 import * as Tool from "../../src/server/Tool.js"
+import { ToolContext } from "../../src/server/ToolContext.js"
 import { both, delay, initialize, interruptions, messages, post, readEvents, start, type TestServer } from "../transport/http/support.js"
 
 const meta = (version = "2026-07-28", capabilities: Record<string, unknown> = {}) => ({
@@ -182,6 +183,26 @@ describe("Streamable HTTP, 2026-07-28", () => {
     await delay(100)
     expect(interruptions.slow).toBe(before + 1)
   })
+  it("a capability found missing while the handler runs is still answered with 400 and -32021", async () => {
+    const Interview = Tool.make("interview", { input: Schema.Struct({}) }, () =>
+      Effect.flatMap(ToolContext, (context) => context.elicit("Name?", Schema.Struct({ name: Schema.String }))).pipe(
+        Effect.delay("20 millis"),
+        Effect.map((answer) => answer.action),
+        Effect.orDie
+      ))
+    await Effect.runPromise(server.server.addTool(Interview))
+    try {
+      const refused = await post2026(server.url, 1, "tools/call", { name: "interview", arguments: {} })
+      expect(refused.status).toBe(400)
+      expect(refused.headers.get("content-type")).toBe("application/json")
+      expect(await refused.json()).toMatchObject({ id: 1, error: { code: -32021, data: { requiredCapabilities: { elicitation: { form: {} } } } } })
+      const asked = await answerOf(await post2026(server.url, 2, "tools/call", { name: "interview", arguments: {} }, {}, { capabilities: { elicitation: {} } }))
+      expect(asked.result.resultType).toBe("input_required")
+    } finally {
+      await Effect.runPromise(server.server.removeTool("interview"))
+    }
+  })
+
   it("the tasks extension: -32021 with 400 without it; with it a task, polled with the task id in Mcp-Name", async () => {
     const Report = Tool.make("report", { input: Schema.Struct({}), execution: { taskSupport: "required" } }, () => Effect.succeed("reported"))
     await Effect.runPromise(server.server.addTool(Report))

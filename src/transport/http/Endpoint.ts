@@ -181,27 +181,43 @@ export class Endpoint {
 
   /**
    * A 2026-07-28 POST: served on a connection of its own, never named to the client, closed
-   * once the answer is out, or when the client drops the response stream (which is how a
-   * `subscriptions/listen` ends over HTTP).
+   * once the answer is out, or when the client drops the response (which is how a
+   * `subscriptions/listen` ends over HTTP). The status is decided by the first message: a lone
+   * error the era answers with 400 (-32021, -32022), even one found while the handler ran,
+   * gets it; anything else opens the stream.
    */
   private stateless(headers: RequestHeaders, text: string, shape: Body.Shape, acceptsJson: boolean): Answer.Answer | Effect.Effect<Answer.Answer> {
     const refusal = headersDisagree(headers, shape, this.config)
     if (refusal !== undefined) return refusal
-    return Effect.map(this.sessions.openExchange, (session) => {
-      if (session === "ShuttingDown") return Answer.unavailable("the server is shutting down")
+    return Effect.flatMap(this.sessions.openExchange, (session) => {
+      if (session === "ShuttingDown") return Effect.succeed(Answer.unavailable("the server is shutting down"))
       const close = () => Effect.runFork(this.sessions.closeExchange(session))
       const exchange = new Exchange(session)
-      if (!session.connection.handle(text, exchange) || exchange.done) {
+      if (!session.connection.handle(text, exchange)) {
         close()
-        if (!exchange.done) return Answer.accepted
-        // An error the era sends with 400 goes alone, as JSON, whatever the client prefers.
-        return exchange.frames.length === 1 && isBadRequestError(exchange.frames[0]!)
-          ? Answer.text(exchange.frames[0]!, "application/json", 400)
-          : this.complete(exchange, shape, acceptsJson)
+        return Effect.succeed(exchange.done ? this.settledStateless(exchange, shape, acceptsJson) : Answer.accepted)
       }
-      session.onIdle = close
-      return Answer.stream(exchange.openStream())
+      return Effect.async<void>((resume) => exchange.whenFirst(() => resume(Effect.void))).pipe(
+        Effect.map(() => {
+          if (exchange.done) {
+            close()
+            return this.settledStateless(exchange, shape, acceptsJson)
+          }
+          session.onIdle = close
+          return Answer.stream(exchange.openStream())
+        }),
+        // The client went away before the first message.
+        Effect.onInterrupt(() => Effect.sync(close))
+      )
     })
+  }
+
+  /** The answer to a 2026-07-28 POST that is answered already. */
+  private settledStateless(exchange: Exchange, shape: Body.Shape, acceptsJson: boolean): Answer.Answer {
+    // An error the era sends with 400 goes alone, as JSON, whatever the client prefers.
+    return exchange.frames.length === 1 && isBadRequestError(exchange.frames[0]!)
+      ? Answer.text(exchange.frames[0]!, "application/json", 400)
+      : this.complete(exchange, shape, acceptsJson)
   }
 
   /** `initialize` without a session: opens one, kept only when the answer is a result. */

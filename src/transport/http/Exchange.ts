@@ -20,18 +20,36 @@ export class Exchange implements Outbound {
   private stream: SseStream | undefined = undefined
   private closeRequested = false
   private onSettled: (() => void) | undefined = undefined
+  private onFirst: (() => void) | undefined = undefined
 
   constructor(private readonly session: HttpSession) {}
 
   send(frame: string): void {
-    if (this.stream === undefined) this.frames.push(frame)
-    else this.stream.push(frame)
+    if (this.stream === undefined) {
+      this.frames.push(frame)
+      this.first()
+    } else {
+      this.stream.push(frame)
+    }
   }
 
   settled(_id: RequestId | null): void {
     this.done = true
     this.stream?.finish()
+    this.first()
     this.onSettled?.()
+  }
+
+  private first(): void {
+    const f = this.onFirst
+    this.onFirst = undefined
+    f?.()
+  }
+
+  /** Calls `f` once the first frame is out or the body is answered (at once if either is so). */
+  whenFirst(f: () => void): void {
+    if (this.done || this.frames.length > 0) f()
+    else this.onFirst = f
   }
 
   closeStream(): void {

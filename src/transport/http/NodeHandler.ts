@@ -10,6 +10,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Runtime from "effect/Runtime"
 import type * as Http from "node:http"
 import * as Answer from "./Answer.js"
@@ -66,7 +67,12 @@ export const make = (endpoint: Endpoint, runtime: Runtime.Runtime<never>, option
 
   const answer = (res: Http.ServerResponse, result: Answer.Answer | Effect.Effect<Answer.Answer>): void => {
     if (!Effect.isEffect(result)) return send(res, result)
-    runFork(result).addObserver((exit) => {
+    const fiber = runFork(result)
+    // A client that goes away while the answer is being made interrupts the making.
+    const gone = () => fiber.unsafeInterruptAsFork(FiberId.none)
+    res.once("close", gone)
+    fiber.addObserver((exit) => {
+      res.off("close", gone)
       send(res, Exit.isSuccess(exit) ? exit.value : Answer.jsonRpcError(500, Answer.TransportErrorCode, "Internal error"))
     })
   }
