@@ -9,17 +9,13 @@
 import * as Schema from "effect/Schema"
 import { NonNegativeInt, NotificationParamsFields, OpenRecord, RequestParamsFields, ResultFields } from "./base.js"
 import { InputRequests, InputResponses } from "./stateless.js"
-import { TaskStatus } from "./tasks.js"
+import { TaskFields } from "./tasks.js"
+
+const { pollInterval: _pollInterval, ttl: _ttl, ...sharedTaskFields } = TaskFields
 
 /** Fields of a task in the 2026-07-28 extension (`ttlMs` and `pollIntervalMs` replace `ttl` and `pollInterval`). */
 export const ExtensionTaskFields = {
-  taskId: Schema.String,
-  status: TaskStatus,
-  statusMessage: Schema.optional(Schema.String),
-  /** ISO 8601 creation time. */
-  createdAt: Schema.String,
-  /** ISO 8601 time of the last update. */
-  lastUpdatedAt: Schema.String,
+  ...sharedTaskFields,
   /** Retention from creation in milliseconds; `null` for unlimited. */
   ttlMs: Schema.NullOr(NonNegativeInt),
   /** Suggested polling interval in milliseconds. */
