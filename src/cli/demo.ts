@@ -93,8 +93,18 @@ export const Summarize = Tool.make("summarize", {
     return blocks.map((block) => block.type === "text" && block.text !== undefined ? block.text : `[${block.type}]`).join("\n")
   }))
 
+/**
+ * `report`: prepares a report for `ms` milliseconds. It may run as a task: when the client asks
+ * for one (2025-11-25) or declares the tasks extension (2026-07-28).
+ */
+export const Report = Tool.make("report", {
+  description: "Prepare a report in ms milliseconds; runs as a task where the client supports tasks",
+  input: Schema.Struct({ ms: Schema.Int.pipe(Schema.between(0, 600_000)) }),
+  execution: { taskSupport: "optional" }
+}, ({ ms }) => Effect.as(Effect.sleep(ms), `report ready after ${ms} ms`))
+
 /** Every demonstration tool. */
-export const tools = [Echo, Add, Sleep, Fail, Ask, Summarize] as const
+export const tools = [Echo, Add, Sleep, Fail, Ask, Summarize, Report] as const
 
 /**
  * `demo://counter` and `increment`: a resource whose value the tool raises, notifying the
@@ -138,7 +148,7 @@ export const About = Resource.make({
   title: "About this server",
   description: "What the demonstration server offers",
   mimeType: "text/plain"
-}, Effect.succeed("mcx demo server: tools echo, add, sleep, fail, ask, summarize, increment; resources demo://about, demo://counter; template demo://echo/{text}; prompt greet."))
+}, Effect.succeed("mcx demo server: tools echo, add, sleep, fail, ask, summarize, report, increment; resources demo://about, demo://counter; template demo://echo/{text}; prompt greet."))
 
 /** `demo://echo/{text}`: a template whose contents are its own parameter. */
 export const EchoResource = ResourceTemplate.make({

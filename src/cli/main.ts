@@ -29,7 +29,7 @@ options of serve:
   --host H      address to listen on (default 127.0.0.1; Host/Origin are checked on loopback)
   --port P      port to listen on (default 3000; 0 picks a free one); the endpoint is /mcp
   --stdio       newline-delimited JSON-RPC on stdin/stdout instead of HTTP (logs go to stderr)
-  --demo        add the demonstration tools (echo, add, sleep, fail, ask, summarize, increment),
+  --demo        add the demonstration tools (echo, add, sleep, fail, ask, summarize, report, increment),
                 resources (demo://about, demo://counter), template and prompt
   --tools N     add N dummy tools (dummy_0000…), for measuring tools/list
   --session-idle-ms MS

@@ -6,6 +6,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import {
+  CallToolResultSchema,
   CreateMessageRequestSchema,
   ElicitRequestSchema,
   McpError,
@@ -177,6 +178,18 @@ describe("the MCP TypeScript SDK over Streamable HTTP", () => {
     expect(result).toMatchObject({ structuredContent: { slept: 1_500 } })
     expect(statuses.filter((s) => s === "GET 200 resume").length).toBeGreaterThan(resumedBefore)
     expect(updates.length).toBeGreaterThanOrEqual(1)
+  })
+
+  it("runs report as a task (2025-11-25): created, polled, its result fetched", async () => {
+    const messages: Array<string> = []
+    let text = ""
+    for await (const message of client.experimental.tasks.callToolStream({ name: "report", arguments: { ms: 100 } }, CallToolResultSchema, { task: { ttl: 60_000 } })) {
+      messages.push(message.type)
+      if (message.type === "result") text = (message.result.content[0] as { text: string }).text
+    }
+    expect(messages[0]).toBe("taskCreated")
+    expect(messages.at(-1)).toBe("result")
+    expect(text).toBe("report ready after 100 ms")
   })
 
   it("reports a typed failure as an error result", async () => {

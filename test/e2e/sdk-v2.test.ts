@@ -161,6 +161,16 @@ describe("the MCP SDK v2 client, 2026-07-28 over Streamable HTTP", () => {
     expect(updates[0]).toMatchObject({ total: 10 })
   })
 
+  it("cancels sleep through an AbortSignal: the call rejects at once, the server keeps serving", async () => {
+    const controller = new AbortController()
+    const started = Date.now()
+    const call = client.callTool({ name: "sleep", arguments: { ms: 10_000 } }, { timeout: 20_000, signal: controller.signal })
+    setTimeout(() => controller.abort("changed my mind"), 100)
+    await expect(call).rejects.toThrow()
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(await client.callTool({ name: "echo", arguments: { text: "after cancel" } }, { timeout: 10_000 })).toMatchObject({ structuredContent: { text: "after cancel" } })
+  })
+
   it("reports the typed failure of fail as an error result", async () => {
     const result = await client.callTool({ name: "fail", arguments: { message: "nope" } }, { timeout: 10_000 })
     expect(result).toMatchObject({ isError: true, content: [{ type: "text", text: expect.stringContaining("nope") }] })
