@@ -1,31 +1,142 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import * as Demo from "../../src/cli/demo.js"
+import * as Connector from "../../src/client/Connector.js"
+import * as Elicitor from "../../src/client/Elicitor.js"
 import * as McpClient from "../../src/client/McpClient.js"
+import * as Roots from "../../src/client/Roots.js"
+import * as Sampler from "../../src/client/Sampler.js"
 import * as McpServer from "../../src/server/McpServer.js"
+import * as Tool from "../../src/server/Tool.js"
+import { ToolContext } from "../../src/server/ToolContext.js"
 
-const server = McpServer.layer({ name: "demo", version: "1.0.0" }, { tools: Demo.tools, ...Demo.features, pageSize: 2 })
+const Profile = Schema.Struct({
+  name: Schema.String.annotations({ default: "Ada" }),
+  age: Schema.Int
+})
 
-const clientOf = (options: McpClient.Options = {}) => McpClient.layerInMemory(server, options)
+/** Tools that send requests back to the client, answered by the client's services. */
+const asking = [
+  Tool.make("ask", { input: Schema.Struct({}), output: Schema.Struct({ answer: Schema.String }) }, () =>
+    Effect.flatMap(ToolContext, (context) => context.elicit("Who are you?", Profile)).pipe(
+      Effect.map((answer) => ({ answer: JSON.stringify(answer) })),
+      Effect.orDie
+    )),
+  Tool.make("sample", { input: Schema.Struct({}), output: Schema.Struct({ text: Schema.String }) }, () =>
+    Effect.flatMap(ToolContext, (context) => context.sample({ messages: [{ role: "user", content: { type: "text", text: "Hi" } }], maxTokens: 10 })).pipe(
+      Effect.map((result) => ({ text: (result.content as { text: string }).text })),
+      Effect.orDie
+    )),
+  Tool.make("roots", { input: Schema.Struct({}), output: Schema.Struct({ uris: Schema.Array(Schema.String) }) }, () =>
+    Effect.flatMap(ToolContext, (context) => context.listRoots()).pipe(
+      Effect.map((roots) => ({ uris: roots.map((root) => root.uri) })),
+      Effect.orDie
+    ))
+]
 
-describe("McpClient in memory", () => {
-  it.scoped("negotiates 2026-07-28 by default and lists tools across pages", () =>
+const server = McpServer.layer({ name: "demo", version: "1.0.0" }, { tools: [...Demo.tools, ...asking], ...Demo.features, pageSize: 2 })
+
+const handlers = Layer.mergeAll(
+  Elicitor.layerAcceptDefaults({ age: 36 }),
+  Sampler.layer((params) =>
+    Effect.succeed({ role: "assistant" as const, model: "test", content: { type: "text" as const, text: `you said ${(params.messages[0]!.content as { text: string }).text}` } })),
+  Roots.layer([{ uri: "file:///work", name: "work" }])
+)
+
+const clientOf = (options: McpClient.Options = {}) => McpClient.layerInMemory(server, options).pipe(Layer.provide(handlers))
+
+for (const version of ["2026-07-28", "2025-11-25", "2025-06-18"] as const) {
+  describe(`McpClient in memory, ${version}`, () => {
+    const provided = <A, E>(effect: Effect.Effect<A, E, McpClient.McpClient>) => Effect.provide(effect, clientOf({ protocolVersion: version }))
+
+    it.scoped("negotiates the version and lists every primitive across pages", () =>
+      provided(Effect.gen(function*() {
+        const client = yield* McpClient.McpClient
+        expect(yield* client.protocolVersion).toBe(version)
+        expect((yield* client.serverCapabilities).tools).toBeDefined()
+        expect((yield* client.listTools).map((t) => t.name)).toEqual(["echo", "add", "sleep", "fail", "ask", "sample", "roots"])
+        expect((yield* client.listResources).map((r) => r.uri)).toEqual(["demo://about"])
+        expect((yield* client.listResourceTemplates).map((t) => t.uriTemplate)).toEqual(["demo://echo/{text}"])
+        expect((yield* client.listPrompts).map((p) => p.name)).toEqual(["greet"])
+      })))
+
+    it.scoped("reads, gets prompts, completes and calls tools", () =>
+      provided(Effect.gen(function*() {
+        const client = yield* McpClient.McpClient
+        const read = yield* client.readResource("demo://echo/bonjour")
+        expect(read.contents[0]).toMatchObject({ uri: "demo://echo/bonjour", text: "bonjour" })
+        const prompt = yield* client.getPrompt("greet", { name: "Ada", style: "formal" })
+        expect(prompt.messages[0]!.content).toMatchObject({ text: "Greet Ada in a formal way." })
+        const completion = yield* client.complete({ ref: { type: "ref/prompt", name: "greet" }, argument: { name: "style", value: "f" } })
+        expect(completion.completion.values).toEqual(["formal"])
+        const failed = yield* client.callTool("fail", { message: "no" })
+        expect(failed.isError).toBe(true)
+        const typedFailure = yield* Effect.flip(client.tool(Demo.Fail)({ message: "nope" }))
+        expect(typedFailure).toMatchObject({ _tag: "ToolError", tool: "fail" })
+        expect(yield* client.tool(Demo.Add)({ a: 1, b: 2 })).toEqual({ sum: 3 })
+      })))
+
+    it.scoped("answers elicitation, sampling and roots with the client's services", () =>
+      provided(Effect.gen(function*() {
+        const client = yield* McpClient.McpClient
+        const call = <A>(name: string) => Effect.map(client.callTool(name), (r) => r.structuredContent as A)
+        expect(yield* call<{ answer: string }>("ask")).toEqual({ answer: JSON.stringify({ action: "accept", content: { name: "Ada", age: 36 } }) })
+        expect(yield* call<{ text: string }>("sample")).toEqual({ text: "you said Hi" })
+        expect(yield* call<{ uris: Array<string> }>("roots")).toEqual({ uris: ["file:///work"] })
+      })))
+  })
+}
+
+describe("McpClient in memory, behaviour", () => {
+  it.scopedLive("streams progress then the result of a call", () =>
     Effect.gen(function*() {
       const client = yield* McpClient.McpClient
-      expect(yield* client.protocolVersion).toBe("2026-07-28")
-      const tools = yield* client.listTools
-      expect(tools.map((t) => t.name)).toEqual(["echo", "add", "sleep", "fail"])
-      const result = yield* client.callTool("add", { a: 2, b: 3 })
-      expect(result.structuredContent).toEqual({ sum: 5 })
-    }).pipe(Effect.provide(clientOf())))
+      const events = Chunk.toReadonlyArray(yield* Stream.runCollect(client.callToolStream("sleep", { ms: 20 })))
+      const progress = events.filter((e) => e._tag === "Progress")
+      expect(progress.map((e) => e._tag === "Progress" && e.progress.progress)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+      expect(events.at(-1)).toMatchObject({ _tag: "Result", result: { structuredContent: { slept: 20 } } })
+    }).pipe(Effect.provide(clientOf({ protocolVersion: "2025-11-25" }))))
 
-  it.scoped("initializes a pinned stateful version", () =>
+  it.scopedLive("interrupting a call cancels it at the server", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const interrupted = yield* Deferred.make<void>()
+      const Hang = Tool.make("hang", { input: Schema.Struct({}) }, () =>
+        Effect.zipRight(Deferred.succeed(started, undefined), Effect.never).pipe(Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))))
+      const layer = McpClient.layerInMemory(McpServer.layer({ name: "hang", version: "1" }, { tools: [Hang] }), { protocolVersion: "2025-11-25" })
+      yield* Effect.gen(function*() {
+        const client = yield* McpClient.McpClient
+        const call = yield* Effect.fork(client.callTool("hang"))
+        yield* Deferred.await(started)
+        yield* Fiber.interrupt(call)
+        yield* Deferred.await(interrupted)
+      }).pipe(Effect.provide(layer))
+    }))
+
+  it.scoped("fails before sending when the server lacks the capability", () =>
     Effect.gen(function*() {
       const client = yield* McpClient.McpClient
-      expect(yield* client.protocolVersion).toBe("2025-06-18")
-      expect((yield* client.serverInfo)?.name).toBe("demo")
-      yield* client.ping
-      const echo = client.tool(Demo.Echo)
-      expect(yield* echo({ text: "hi" })).toEqual({ text: "hi" })
-    }).pipe(Effect.provide(clientOf({ protocolVersion: "2025-06-18" }))))
+      const error = yield* Effect.flip(client.tasks.list)
+      expect(error).toMatchObject({ _tag: "MissingCapability", method: "tasks/list", capability: "tasks.list" })
+    }).pipe(Effect.provide(clientOf({ protocolVersion: "2025-11-25" }))))
+
+  it.scopedLive("delivers resource updates to a subscription", () =>
+    Effect.gen(function*() {
+      const client = yield* McpClient.McpClient
+      const mcp = yield* McpServer.McpServer
+      const updates = yield* Effect.fork(Stream.runCollect(Stream.take(client.subscribe("demo://about"), 2)))
+      // Updates sent before the subscription is in place are lost: keep sending until two arrive.
+      yield* Effect.zipRight(mcp.notifyResourceUpdated("demo://other"), mcp.notifyResourceUpdated("demo://about")).pipe(
+        Effect.zipRight(Effect.sleep("5 millis")),
+        Effect.repeat({ until: () => updates.unsafePoll() !== null })
+      )
+      const received = Chunk.toReadonlyArray(yield* Fiber.join(updates))
+      expect(received.map((update) => update.uri)).toEqual(["demo://about", "demo://about"])
+    }).pipe(Effect.provide(McpClient.layer(Connector.inMemory, { protocolVersion: "2025-11-25" }).pipe(Layer.provideMerge(server)))))
 })
