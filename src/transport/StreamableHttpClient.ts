@@ -21,6 +21,8 @@ import type { AuthProvider } from "../client/AuthProvider.js"
 import { AuthError } from "../client/AuthProvider.js"
 import { TransportError } from "../protocol/errors.js"
 import type { RequestId } from "../schema/jsonrpc.js"
+import { MetaKeys } from "../schema/stateless.js"
+import { NamedMethods } from "./http/Body.js"
 import type { Frame, Transport } from "./Transport.js"
 
 /** Options of the HTTP client transport. */
@@ -75,19 +77,33 @@ class HttpFailure {
   constructor(readonly failure: TransportFailure, readonly message: string) {}
 }
 
-/** The ids of the requests in a frame (one message or a batch). */
-const requestIds = (frame: string): Array<RequestId> => {
+/**
+ * What the POST of a frame says about it: the ids of its requests and, for one message, the
+ * 2026-07-28 headers that repeat its body (`Mcp-Method`, `Mcp-Name`, `MCP-Protocol-Version`).
+ */
+const describeFrame = (frame: string): { readonly ids: Array<RequestId>; readonly headers: Record<string, string> } => {
+  const headers: Record<string, string> = {}
   try {
     const parsed: unknown = JSON.parse(frame)
-    const items = Array.isArray(parsed) ? parsed : [parsed]
-    return items.flatMap((item) =>
+    const items: Array<any> = Array.isArray(parsed) ? parsed : [parsed]
+    const ids = items.flatMap((item) =>
       typeof item === "object" && item !== null && typeof item.method === "string" &&
         (typeof item.id === "string" || typeof item.id === "number")
         ? [item.id as RequestId]
         : []
     )
+    const single = Array.isArray(parsed) ? undefined : items[0]
+    if (typeof single?.method === "string") {
+      headers["mcp-method"] = single.method
+      const version = single.params?._meta?.[MetaKeys.protocolVersion]
+      if (typeof version === "string") headers["mcp-protocol-version"] = version
+      const nameParam = Object.hasOwn(NamedMethods, single.method) ? NamedMethods[single.method]! : undefined
+      const name = nameParam === undefined ? undefined : single.params?.[nameParam]
+      if (typeof name === "string") headers["mcp-name"] = name
+    }
+    return { ids, headers }
   } catch {
-    return []
+    return { ids: [], headers }
   }
 }
 
@@ -146,9 +162,10 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
 
     const headersFor = (accept: string, extra: Record<string, string>) =>
       Effect.gen(function*() {
-        const headers: Record<string, string> = { ...options.headers, accept, ...extra }
+        const headers: Record<string, string> = { ...options.headers, accept }
         if (sessionId !== undefined) headers["mcp-session-id"] = sessionId
         if (protocolVersion !== undefined) headers["mcp-protocol-version"] = protocolVersion
+        Object.assign(headers, extra)
         if (options.auth !== undefined) Object.assign(headers, yield* options.auth.headers(url))
         return headers
       })
@@ -235,11 +252,12 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
       })
 
     const post = (frame: string) => {
-      const exchange: Exchange = { waiting: new Set(requestIds(frame)) }
+      const described = describeFrame(frame)
+      const exchange: Exchange = { waiting: new Set(described.ids) }
       exchanges.add(exchange)
       return Effect.gen(function*() {
         const controller = new AbortController()
-        const response = yield* authorized("POST", "application/json, text/event-stream", { "content-type": "application/json" }, frame, controller.signal)
+        const response = yield* authorized("POST", "application/json, text/event-stream", { "content-type": "application/json", ...described.headers }, frame, controller.signal)
         const givenSession = response.headers.get("mcp-session-id")
         if (givenSession !== null) sessionId = givenSession
         if (response.status === 404 && sessionId !== undefined && givenSession === null) {
