@@ -321,7 +321,12 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         if (stream && !closed) run(openStream)
       },
       send: (frame) => {
-        if (closed || endedWith !== undefined) return
+        if (closed) return
+        if (endedWith !== undefined) {
+          // The connection is over: its requests fail at once rather than waiting for a timeout.
+          for (const id of describeFrame(frame).ids) emit(errorFrame(id, "The HTTP connection ended", { unreachable: true }))
+          return
+        }
         run(post(frame))
       },
       receive: (onFrame) =>

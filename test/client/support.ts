@@ -9,6 +9,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Http from "node:http"
 import * as Demo from "../../src/cli/demo.js"
 import * as McpServer from "../../src/server/McpServer.js"
+import type * as Tool from "../../src/server/Tool.js"
 import * as StreamableHttp from "../../src/transport/StreamableHttp.js"
 
 export interface Served {
@@ -18,11 +19,11 @@ export interface Served {
   readonly close: () => Promise<void>
 }
 
-/** The demo server over Streamable HTTP on 127.0.0.1:`port` (0: a free one). */
-export const serveDemo = async (port = 0): Promise<Served> => {
+/** The demo server (and `extra` tools) over Streamable HTTP on 127.0.0.1:`port` (0: a free one). */
+export const serveDemo = async (port = 0, extra: ReadonlyArray<Tool.Tool<any, any, never, never>> = []): Promise<Served> => {
   const runtime = ManagedRuntime.make(
     StreamableHttp.layer({ port, host: "127.0.0.1" }).pipe(
-      Layer.provideMerge(McpServer.layer({ name: "demo", version: "1.0.0" }, { tools: Demo.tools, ...Demo.features }))
+      Layer.provideMerge(McpServer.layer({ name: "demo", version: "1.0.0" }, { tools: [...Demo.tools, ...extra], ...Demo.features }))
     )
   )
   const [address, server] = await runtime.runPromise(Effect.all([Effect.map(HttpServer.HttpServer, (s) => s.address), McpServer.McpServer]))

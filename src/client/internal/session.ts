@@ -16,6 +16,7 @@ import { DiscoverResult, MetaKeys } from "../../schema/stateless.js"
 import { isStatefulVersion, LatestStatefulVersion, type ProtocolVersion } from "../../schema/versions.js"
 import type { Connector } from "../Connector.js"
 import { ConnectError } from "../errors.js"
+import { isConnectionLoss } from "./recovery.js"
 
 /** What was negotiated with the server. */
 export interface Negotiated {
@@ -116,7 +117,10 @@ export const open = <R>(
         ? yield* discover(handle, hello, meta2026)
         : pinned !== undefined
         ? yield* initialize(handle, hello)
-        : yield* discover(handle, hello, meta2026).pipe(Effect.orElse(() => initialize(handle, hello)))
+        : yield* discover(handle, hello, meta2026).pipe(
+          // A server that does not offer 2026-07-28 answers with an error: ask with initialize.
+          Effect.catchIf((error) => !isConnectionLoss(error), () => initialize(handle, hello))
+        )
       const stateful = negotiated.protocolVersion !== "2026-07-28"
       link.negotiated?.(negotiated.protocolVersion, stateful)
       if (stateful) yield* handle.notify("notifications/initialized")
