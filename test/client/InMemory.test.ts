@@ -139,4 +139,39 @@ describe("McpClient in memory, behaviour", () => {
       const received = Chunk.toReadonlyArray(yield* Fiber.join(updates))
       expect(received.map((update) => update.uri)).toEqual(["demo://about", "demo://about"])
     }).pipe(Effect.provide(McpClient.layer(Connector.inMemory, { protocolVersion: "2025-11-25" }).pipe(Layer.provideMerge(server)))))
+
+  it.scopedLive("runs a tool as a task (2025-11-25) and follows it with tasks/get, tasks/result, tasks/list", () =>
+    Effect.gen(function*() {
+      const Later = Tool.make("later", { input: Schema.Struct({ text: Schema.String }), execution: { taskSupport: "optional" } }, ({ text }) => Effect.succeed(`later: ${text}`))
+      const layer = McpClient.layerInMemory(McpServer.layer({ name: "tasks", version: "1" }, { tools: [Later] }), { protocolVersion: "2025-11-25" })
+      yield* Effect.gen(function*() {
+        const client = yield* McpClient.McpClient
+        const task = yield* client.callToolAsTask("later", { text: "hi" }, { ttl: 60_000 })
+        const result = yield* client.tasks.result(task.taskId)
+        expect((result.content as Array<{ text: string }>)[0]!.text).toBe("later: hi")
+        expect((yield* client.tasks.get(task.taskId)).status).toBe("completed")
+        expect((yield* client.tasks.list).map((t) => t.taskId)).toContain(task.taskId)
+      }).pipe(Effect.provide(layer))
+    }))
+
+  it.scopedLive("times a call out with ProtocolError Timeout; the connection stays usable", () =>
+    Effect.gen(function*() {
+      const client = yield* McpClient.McpClient
+      const error = yield* Effect.flip(client.callTool("sleep", { ms: 60_000 }, { timeoutMs: 20 }))
+      expect(error).toMatchObject({ _tag: "ProtocolError", reason: "Timeout", method: "tools/call" })
+      yield* client.ping
+    }).pipe(Effect.provide(clientOf({ protocolVersion: "2025-11-25" }))))
+
+  it.scopedLive("subscribes through subscriptions/listen in 2026-07-28", () =>
+    Effect.gen(function*() {
+      const client = yield* McpClient.McpClient
+      const mcp = yield* McpServer.McpServer
+      expect(yield* client.protocolVersion).toBe("2026-07-28")
+      const updates = yield* Effect.fork(Stream.runCollect(Stream.take(client.subscribe("demo://about"), 1)))
+      yield* mcp.notifyResourceUpdated("demo://about").pipe(
+        Effect.zipRight(Effect.sleep("5 millis")),
+        Effect.repeat({ until: () => updates.unsafePoll() !== null })
+      )
+      expect(Chunk.toReadonlyArray(yield* Fiber.join(updates)).map((update) => update.uri)).toEqual(["demo://about"])
+    }).pipe(Effect.provide(McpClient.layer(Connector.inMemory).pipe(Layer.provideMerge(server)))))
 })
