@@ -3,10 +3,13 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { AuthError, type AuthProvider } from "../../src/client/AuthProvider.js"
 import * as McpDemo from "../../src/cli/demo.js"
 import * as McpClient from "../../src/client/McpClient.js"
+import { RequestContext } from "../../src/protocol/RequestContext.js"
+import * as Tool from "../../src/server/Tool.js"
 import { authorizingProxy, type Served, serveDemo } from "./support.js"
 
 const cleanups: Array<() => Promise<void>> = []
@@ -147,5 +150,20 @@ describe("McpClient over Streamable HTTP", () => {
         return yield* Effect.flip(client.listTools)
       }), auth)
     expect(error).toMatchObject({ _tag: "AuthError", reason: "Token", message: "refresh refused" })
+  })
+
+  it("resumes a stream the server closed (SSE polling) with Last-Event-ID and gets the answer", async () => {
+    // Closes its POST stream at once, then answers: the answer waits in the server's event store.
+    const Poll = Tool.make("poll", { input: Schema.Struct({}) }, () =>
+      Effect.gen(function*() {
+        const request = yield* RequestContext
+        yield* request.closeStream
+        yield* Effect.sleep("20 millis")
+        return "answered after the stream closed"
+      }))
+    const served = await serveDemo(0, [Poll], { retryMs: 10 })
+    cleanups.push(served.close)
+    const result = await withClient(served.url, { protocolVersion: "2025-11-25" }, (client) => client.callTool("poll"))
+    expect(result.content).toEqual([{ type: "text", text: "answered after the stream closed" }])
   })
 })

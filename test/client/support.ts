@@ -10,6 +10,7 @@ import * as Http from "node:http"
 import * as Demo from "../../src/cli/demo.js"
 import * as McpServer from "../../src/server/McpServer.js"
 import type * as Tool from "../../src/server/Tool.js"
+import type { RequestContext } from "../../src/protocol/RequestContext.js"
 import * as StreamableHttp from "../../src/transport/StreamableHttp.js"
 
 export interface Served {
@@ -20,9 +21,13 @@ export interface Served {
 }
 
 /** The demo server (and `extra` tools) over Streamable HTTP on 127.0.0.1:`port` (0: a free one). */
-export const serveDemo = async (port = 0, extra: ReadonlyArray<Tool.Tool<any, any, never, never>> = []): Promise<Served> => {
+export const serveDemo = async (
+  port = 0,
+  extra: ReadonlyArray<Tool.Tool<any, any, never, RequestContext>> = [],
+  endpoint: StreamableHttp.Options = {}
+): Promise<Served> => {
   const runtime = ManagedRuntime.make(
-    StreamableHttp.layer({ port, host: "127.0.0.1" }).pipe(
+    StreamableHttp.layer({ ...endpoint, port, host: "127.0.0.1" }).pipe(
       Layer.provideMerge(McpServer.layer({ name: "demo", version: "1.0.0" }, { tools: [...Demo.tools, ...extra], ...Demo.features }))
     )
   )
