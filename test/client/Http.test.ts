@@ -150,6 +150,11 @@ describe("McpClient over Streamable HTTP", () => {
         return yield* Effect.flip(client.listTools)
       }), auth)
     expect(error).toMatchObject({ _tag: "AuthError", reason: "Token", message: "refresh refused" })
+    // Connecting without authorization: a ConnectError whose cause is the AuthError.
+    token = "never"
+    const refused = await Effect.runPromise(Effect.flip(Effect.scoped(Effect.provide(McpClient.McpClient,
+      McpClient.layerHttp({ url: proxy.url, auth }, { protocolVersion: "2025-11-25" })))))
+    expect(refused).toMatchObject({ _tag: "ConnectError", cause: { _tag: "AuthError", reason: "Token" } })
   })
 
   it("resumes a stream the server closed (SSE polling) with Last-Event-ID and gets the answer", async () => {

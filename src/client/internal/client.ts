@@ -20,13 +20,11 @@ import { ListResourcesResult, ListResourceTemplatesResult, ReadResourceResult } 
 import { InputRequiredResult } from "../../schema/stateless.js"
 import { CancelTaskResult, CreateTaskResult, GetTaskPayloadResult, GetTaskResult, ListTasksResult, type TaskMetadata } from "../../schema/tasks.js"
 import { CallToolResult, ListToolsResult } from "../../schema/tools.js"
-import * as StreamableHttpClient from "../../transport/StreamableHttpClient.js"
-import { AuthError } from "../AuthProvider.js"
 import type { Connector } from "../Connector.js"
 import { ConnectionLost, type ConnectError, MissingCapability, ToolError } from "../errors.js"
 import type { CallEvent, CallOptions, ClientError, Options, RequestOptions, Service } from "../McpClient.js"
 import * as Handlers from "./handlers.js"
-import { defaultReconnect, isConnectionLoss, Recovery, type State } from "./recovery.js"
+import { authErrorOf, defaultReconnect, isConnectionLoss, Recovery, type State } from "./recovery.js"
 import * as Session from "./session.js"
 
 const VERSION = "0.2.0"
@@ -67,13 +65,6 @@ const decoder = <A, I>(schema: Schema.Schema<A, I, never>, method: string) => {
       ? Effect.succeed(result.right)
       : Effect.fail(new ProtocolError({ reason: "InvalidResponse", method, message: `Invalid ${method} result: ${ParseResult.TreeFormatter.formatIssueSync(result.left)}` }))
   }
-}
-
-/** A transport failure carrying an authorization error becomes that `AuthError`. */
-const authErrorOf = (error: unknown): AuthError | undefined => {
-  if (!(error instanceof ProtocolError) || error.code !== StreamableHttpClient.FailureCode) return undefined
-  const failure = (error.data as Record<string, StreamableHttpClient.TransportFailure> | undefined)?.[StreamableHttpClient.FailureKey]
-  return failure?.auth === undefined ? undefined : new AuthError({ reason: failure.auth.reason, message: failure.auth.message })
 }
 
 const decodeInputRequired = ParseResult.decodeUnknownEither(InputRequiredResult)

@@ -9,6 +9,7 @@ import * as Scope from "effect/Scope"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import { ProtocolError } from "../../protocol/errors.js"
 import * as StreamableHttpClient from "../../transport/StreamableHttpClient.js"
+import { AuthError } from "../AuthProvider.js"
 import { ConnectError } from "../errors.js"
 import type { Live } from "./session.js"
 
@@ -32,6 +33,13 @@ export const isConnectionLoss = (error: unknown): boolean => {
   if (error.reason !== "RemoteError" || error.code !== StreamableHttpClient.FailureCode) return false
   const failure = (error.data as Record<string, StreamableHttpClient.TransportFailure> | undefined)?.[StreamableHttpClient.FailureKey]
   return failure?.sessionExpired === true || failure?.unreachable === true
+}
+
+/** A transport failure carrying an authorization error becomes that `AuthError`. */
+export const authErrorOf = (error: unknown): AuthError | undefined => {
+  if (!(error instanceof ProtocolError) || error.code !== StreamableHttpClient.FailureCode) return undefined
+  const failure = (error.data as Record<string, StreamableHttpClient.TransportFailure> | undefined)?.[StreamableHttpClient.FailureKey]
+  return failure?.auth === undefined ? undefined : new AuthError({ reason: failure.auth.reason, message: failure.auth.message })
 }
 
 /** The live connection and how to replace it. */

@@ -16,7 +16,7 @@ import { DiscoverResult, MetaKeys } from "../../schema/stateless.js"
 import { isStatefulVersion, LatestStatefulVersion, type ProtocolVersion } from "../../schema/versions.js"
 import type { Connector } from "../Connector.js"
 import { ConnectError } from "../errors.js"
-import { isConnectionLoss } from "./recovery.js"
+import { authErrorOf, isConnectionLoss } from "./recovery.js"
 
 /** What was negotiated with the server. */
 export interface Negotiated {
@@ -127,7 +127,7 @@ export const open = <R>(
       return { ...negotiated, handle, scope, ended: Effect.asVoid(Fiber.await(running)), meta: stateful ? {} : meta2026 } satisfies Live
     }).pipe(
       Scope.extend(scope),
-      Effect.mapError((error) => error._tag === "ConnectError" ? error : fail(`Cannot connect: ${error.message}`, error)),
+      Effect.mapError((error) => error._tag === "ConnectError" ? error : fail(`Cannot connect: ${error.message}`, authErrorOf(error) ?? error)),
       Effect.onExit((exit) => Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void)
     )
     return opened
