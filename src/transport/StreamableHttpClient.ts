@@ -241,6 +241,8 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
           )
           if (response === undefined || !response.ok || !isSse(response)) {
             yield* Effect.promise(() => response?.body?.cancel() ?? Promise.resolve())
+            // The server answered but will not resume this stream (a new server, an unknown session).
+            if (response !== undefined && response.status >= 400 && response.status < 500) break
             continue
           }
           yield* readSse(response, exchange, cursor, controller).pipe(Effect.onInterrupt(() => Effect.sync(() => controller.abort())))

@@ -108,6 +108,34 @@ describe("McpClient over Streamable HTTP", () => {
     }
   })
 
+  it("re-opens a 2026-07-28 subscription (subscriptions/listen) after a server restart", async () => {
+    const first = await serveDemo()
+    let second: Served | undefined
+    try {
+      await withClient(first.url, { reconnect: fastReconnect }, (client) =>
+        Effect.gen(function*() {
+          expect(yield* client.protocolVersion).toBe("2026-07-28")
+          let count = 0
+          const counted = client.subscribe("demo://about").pipe(Stream.tap(() => Effect.sync(() => count++)), Stream.take(2))
+          const updates = yield* Effect.fork(Stream.runCollect(counted))
+          yield* first.server.notifyResourceUpdated("demo://about").pipe(
+            Effect.zipRight(Effect.sleep("10 millis")),
+            Effect.repeat({ until: () => count >= 1 })
+          )
+          yield* Effect.promise(() => first.close())
+          second = yield* Effect.promise(() => serveDemo(first.port))
+          const restarted = second
+          yield* restarted.server.notifyResourceUpdated("demo://about").pipe(
+            Effect.zipRight(Effect.sleep("10 millis")),
+            Effect.repeat({ until: () => updates.unsafePoll() !== null })
+          )
+          expect(Chunk.toReadonlyArray(yield* Fiber.join(updates))).toHaveLength(2)
+        }))
+    } finally {
+      await second?.close()
+    }
+  })
+
   it("authorizes requests and answers challenges through the AuthProvider", async () => {
     const served = await started()
     const proxy = await authorizingProxy(served.url)
