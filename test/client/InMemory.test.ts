@@ -4,6 +4,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Demo from "../../src/cli/demo.js"
@@ -14,6 +15,8 @@ import * as Roots from "../../src/client/Roots.js"
 import * as Sampler from "../../src/client/Sampler.js"
 import * as McpServer from "../../src/server/McpServer.js"
 import * as Tool from "../../src/server/Tool.js"
+import * as InMemory from "../../src/transport/InMemory.js"
+import type { Transport } from "../../src/transport/Transport.js"
 import { ToolContext } from "../../src/server/ToolContext.js"
 
 const Profile = Schema.Struct({
@@ -174,4 +177,39 @@ describe("McpClient in memory, behaviour", () => {
       )
       expect(Chunk.toReadonlyArray(yield* Fiber.join(updates)).map((update) => update.uri)).toEqual(["demo://about"])
     }).pipe(Effect.provide(McpClient.layer(Connector.inMemory).pipe(Layer.provideMerge(server)))))
+
+  it.scopedLive("after a crash mid-call, retries the idempotent call in flight and reports the other one", () =>
+    Effect.gen(function*() {
+      const calls = { safe: 0, unsafe: 0 }
+      const bothStarted = yield* Deferred.make<void>()
+      const started = () => calls.safe + calls.unsafe === 2 ? Deferred.succeed(bothStarted, undefined) : Effect.void
+      // The first call of each hangs (until the crash); a repeated call answers at once.
+      const hangOnce = (name: "safe" | "unsafe", idempotentHint: boolean) =>
+        Tool.make(name, { input: Schema.Struct({}), annotations: { idempotentHint } }, () =>
+          Effect.suspend(() => ++calls[name] === 1 ? Effect.zipRight(started(), Effect.never) : Effect.succeed(`${name} again`)))
+      const server = McpServer.layer({ name: "crashing", version: "1" }, { tools: [hangOnce("safe", true), hangOnce("unsafe", false)] })
+      // Each connection's server side is kept, so that the test can drop it (a crash).
+      const serverSides: Array<Transport> = []
+      const crashable: Connector.Connector<McpServer.McpServer> = Effect.gen(function*() {
+        const mcp = yield* McpServer.McpServer
+        const [client, serverSide] = InMemory.makePair()
+        serverSides.push(serverSide)
+        const connection = yield* mcp.connect(serverSide)
+        yield* Effect.forkScoped(connection.run)
+        return { transport: client }
+      })
+      const layer = McpClient.layer(crashable, { protocolVersion: "2025-11-25", reconnect: Schedule.recurs(3) }).pipe(Layer.provide(server))
+      yield* Effect.gen(function*() {
+        const client = yield* McpClient.McpClient
+        yield* client.listTools
+        const safe = yield* Effect.fork(client.callTool("safe"))
+        const unsafe = yield* Effect.fork(client.callTool("unsafe"))
+        yield* Deferred.await(bothStarted)
+        yield* serverSides[0]!.close
+        expect((yield* Fiber.join(safe)).content).toEqual([{ type: "text", text: "safe again" }])
+        expect(yield* Effect.flip(Fiber.join(unsafe))).toMatchObject({ _tag: "ConnectionLost", method: "tools/call" })
+        expect(calls).toEqual({ safe: 2, unsafe: 1 })
+        expect(yield* client.state).toMatchObject({ _tag: "Connected", generation: 2 })
+      }).pipe(Effect.provide(layer))
+    }))
 })
