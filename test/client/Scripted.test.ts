@@ -6,20 +6,25 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Connector from "../../src/client/Connector.js"
+import * as Elicitor from "../../src/client/Elicitor.js"
 import * as McpClient from "../../src/client/McpClient.js"
 import * as Roots from "../../src/client/Roots.js"
 import * as InMemory from "../../src/transport/InMemory.js"
 
 type Message = Record<string, any>
 
-/** A server that answers each request with `answer(message)` (a result, or `{ error }`), recording every message. */
-const scripted = (answer: (message: Message) => Record<string, unknown>) => {
+/**
+ * A server that answers each request with `answer(message)` (a result, or `{ error }`), records
+ * every message, and sends `requests` once the client's `notifications/initialized` arrives.
+ */
+const scripted = (answer: (message: Message) => Record<string, unknown>, requests: ReadonlyArray<Message> = []) => {
   const received: Array<Message> = []
   const connector: Connector.Connector = Effect.gen(function*() {
     const [client, server] = InMemory.makePair()
     yield* Effect.forkScoped(server.receive((frame) => {
       const message = JSON.parse(frame as string) as Message
       received.push(message)
+      if (message.method === "notifications/initialized") for (const request of requests) server.send(JSON.stringify(request))
       if (message.id === undefined || message.method === undefined) return
       const reply = answer(message)
       server.send(JSON.stringify("error" in reply ? { jsonrpc: "2.0", id: message.id, error: reply.error } : { jsonrpc: "2.0", id: message.id, result: reply }))
@@ -79,5 +84,22 @@ describe("McpClient against a scripted server", () => {
       expect(server.received.filter((m) => m.method === "notifications/roots/list_changed")).toHaveLength(1)
       expect(server.received.find((m) => m.method === "initialize")!.params.capabilities).toEqual({ roots: { listChanged: true } })
     }).pipe(Effect.provide(Layer.provideMerge(McpClient.layer(server.connector, { protocolVersion: "2025-11-25" }), Roots.layer([{ uri: "file:///here" }]))))
+  })
+
+  it.scopedLive("answers the elicitation modes its Elicitor handles and refuses the others", () => {
+    const form = { type: "object", properties: { name: { type: "string", default: "Ada" } } }
+    const server = scripted((message) =>
+      message.method === "initialize" ? { protocolVersion: "2025-11-25", capabilities: {}, serverInfo: { name: "asker", version: "1" } } : {}, [
+      { jsonrpc: "2.0", id: "form", method: "elicitation/create", params: { message: "Name?", requestedSchema: form } },
+      { jsonrpc: "2.0", id: "url", method: "elicitation/create", params: { mode: "url", message: "Sign in", url: "https://example.com", elicitationId: "e" } }
+    ])
+    const answers = () => server.received.filter((m) => m.id === "form" || m.id === "url")
+    return Effect.gen(function*() {
+      const client = yield* McpClient.McpClient
+      yield* client.ping.pipe(Effect.repeat({ until: () => answers().length === 2 }))
+      expect(server.received.find((m) => m.method === "initialize")!.params.capabilities).toEqual({ elicitation: { form: {} } })
+      expect(answers().find((m) => m.id === "form")!.result).toEqual({ action: "accept", content: { name: "Ada" } })
+      expect(answers().find((m) => m.id === "url")!.error.code).toBe(-32601)
+    }).pipe(Effect.provide(Layer.provideMerge(McpClient.layer(server.connector, { protocolVersion: "2025-11-25" }), Elicitor.layerAcceptDefaults())))
   })
 })

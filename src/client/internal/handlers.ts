@@ -58,8 +58,12 @@ export const answer = (services: Services, request: InputRequest): Effect.Effect
   switch (request.method) {
     case "sampling/createMessage":
       return services.sampler === undefined ? unsupported("sampling") : services.sampler.createMessage(request.params)
-    case "elicitation/create":
-      return services.elicitor === undefined ? unsupported("elicitation") : services.elicitor.elicit(request.params)
+    case "elicitation/create": {
+      const mode = request.params.mode ?? "form"
+      return services.elicitor === undefined || !services.elicitor.modes.includes(mode)
+        ? unsupported(`${mode} elicitation`)
+        : services.elicitor.elicit(request.params)
+    }
     case "roots/list":
       return services.roots === undefined ? unsupported("roots") : Effect.map(services.roots.list, (roots) => ({ roots }))
   }
