@@ -9,7 +9,7 @@ import { type Served, serveDemo } from "./support.js"
 
 const mcx = (args: ReadonlyArray<string>) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    execFile(process.execPath, [requireBuiltServer(), ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [requireBuiltServer(), ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
       done({ code: error === null ? 0 : (typeof error.code === "number" ? error.code : null), stdout, stderr })
     })
   })
@@ -39,7 +39,8 @@ afterAll(() => served.close())
 
 const stdio = () => ["--", process.execPath, requireBuiltServer(), "serve", "--stdio", "--demo"]
 
-describe("mcx client commands", () => {
+// Each command is a process or two on a shared 2-core machine: generous safety timeouts.
+describe("mcx client commands", { timeout: 90_000 }, () => {
   it("lists tools with their arguments, hints and lifecycle metadata", async () => {
     const result = await mcx(["tools", served.url])
     expect(result.code).toBe(0)
@@ -61,27 +62,39 @@ describe("mcx client commands", () => {
     expect(result.stderr).toContain("[####################] 100%")
   })
 
-  it("reports a failing tool, an unknown tool and bad usage with non-zero exit codes", async () => {
+  it("reports a failing tool on stderr with exit code 1", async () => {
     const failed = await mcx(["call", served.url, "fail", "{\"message\":\"boom\"}"])
     expect(failed.code).toBe(1)
     expect(failed.stderr).toContain("fail failed: boom")
-    const unknown = await mcx(["call", served.url, "nope"])
+  })
+
+  it("reports an unknown tool and an unreachable server with exit code 1, bad usage with 2", async () => {
+    const [unknown, badJson, unreachable] = await Promise.all([
+      mcx(["call", served.url, "nope"]),
+      mcx(["call", served.url, "echo", "{not json"]),
+      mcx(["tools", "http://127.0.0.1:1/mcp"])
+    ])
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toContain("ProtocolError -32602")
-    const badJson = await mcx(["call", served.url, "echo", "{not json"])
     expect(badJson.code).toBe(2)
-    const unreachable = await mcx(["tools", "http://127.0.0.1:1/mcp"])
     expect(unreachable.code).toBe(1)
     expect(unreachable.stderr).toContain("ConnectError")
   })
 
-  it("lists and reads resources, lists and gets prompts", async () => {
-    const resources = await mcx(["resources", served.url])
+  it("lists and reads resources", async () => {
+    const [resources, read] = await Promise.all([mcx(["resources", served.url]), mcx(["read", served.url, "demo://echo/salut"])])
     expect(resources.stdout).toContain("demo://about  about (text/plain)")
     expect(resources.stdout).toContain("demo://echo/{text}  echo (template)")
-    expect((await mcx(["read", served.url, "demo://echo/salut"])).stdout.trim()).toBe("salut")
-    expect((await mcx(["prompts", served.url])).stdout).toContain("greet(name, style?)")
-    expect((await mcx(["prompt", served.url, "greet", "{\"name\":\"Ada\",\"style\":\"formal\"}"])).stdout.trim()).toBe("user: Greet Ada in a formal way.")
+    expect(read.stdout.trim()).toBe("salut")
+  })
+
+  it("lists and gets prompts", async () => {
+    const [prompts, prompt] = await Promise.all([
+      mcx(["prompts", served.url]),
+      mcx(["prompt", served.url, "greet", "{\"name\":\"Ada\",\"style\":\"formal\"}"])
+    ])
+    expect(prompts.stdout).toContain("greet(name, style?)")
+    expect(prompt.stdout.trim()).toBe("user: Greet Ada in a formal way.")
   })
 
   it("talks to a server it spawns over stdio", async () => {
