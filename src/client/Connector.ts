@@ -19,8 +19,10 @@ import type { Transport } from "../transport/Transport.js"
 /** One open transport, and what it wants to know after negotiation. */
 export interface Link {
   readonly transport: Transport
-  /** Told the negotiated version, and whether the session is stateful. */
-  readonly negotiated?: (version: string, stateful: boolean) => void
+  /** Told the negotiated version, before any other request. */
+  readonly negotiated?: (version: string) => void
+  /** A stateful session is ready (`notifications/initialized` was sent). */
+  readonly initialized?: () => void
 }
 
 /** Opens a fresh link to the server; closing the Scope closes it. */
@@ -73,7 +75,7 @@ export const stdio = (options: StdioOptions): Connector =>
 
 /** A Streamable HTTP link. */
 export const http = (options: StreamableHttpClient.Options): Connector =>
-  Effect.map(StreamableHttpClient.make(options), (transport) => ({ transport, negotiated: transport.negotiated }))
+  Effect.map(StreamableHttpClient.make(options), (transport) => ({ transport, negotiated: transport.negotiated, initialized: transport.openStream }))
 
 /** A link to the `McpServer` of the environment, over an in-memory transport pair. */
 export const inMemory: Connector<McpServer> = Effect.gen(function*() {

@@ -14,6 +14,7 @@
  * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
 import { createParser } from "eventsource-parser"
@@ -61,11 +62,13 @@ export interface TransportFailure {
 export interface HttpClientTransport extends Transport {
   /** The session id the server gave (`Mcp-Session-Id`), if any. */
   readonly sessionId: () => string | undefined
+  /** The protocol version was negotiated: it goes in `Mcp-Protocol-Version` from now on. */
+  readonly negotiated: (version: string) => void
   /**
-   * The protocol version was negotiated: it goes in `Mcp-Protocol-Version` from now on; a
-   * stateful session also opens the GET stream (servers without one are left alone).
+   * Opens the GET stream of a stateful session (after `notifications/initialized`); servers
+   * without one are left alone.
    */
-  readonly negotiated: (version: string, openStream: boolean) => void
+  readonly openStream: () => void
 }
 
 interface Exchange {
@@ -139,6 +142,7 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     let sessionId: string | undefined
     let protocolVersion: string | undefined
     let closed = false
+    let lastPost: Fiber.RuntimeFiber<void> | undefined
     let deliver: ((frame: Frame) => void) | undefined
     const backlog: Array<Frame> = []
     let ended: ((error: TransportError | undefined) => void) | undefined
@@ -296,7 +300,7 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
       )
     }
 
-    const openStream = Effect.gen(function*() {
+    const listen = Effect.gen(function*() {
       const controller = new AbortController()
       const response = yield* authorized("GET", "text/event-stream", {}, undefined, controller.signal).pipe(Effect.orElseSucceed(() => undefined))
       // Servers without a GET stream answer 405 (or 404, 400): nothing to listen to.
@@ -318,9 +322,13 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
 
     return {
       sessionId: () => sessionId,
-      negotiated: (version, stream) => {
+      negotiated: (version) => {
         protocolVersion = version
-        if (stream && !closed) run(openStream)
+      },
+      openStream: () => {
+        // After the POST sent last (`notifications/initialized`) was answered.
+        const after = lastPost
+        if (!closed) run(after === undefined ? listen : Effect.zipRight(Fiber.await(after), listen))
       },
       send: (frame) => {
         if (closed) return
@@ -329,7 +337,7 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
           for (const id of describeFrame(frame).ids) emit(errorFrame(id, "The HTTP connection ended", { unreachable: true }))
           return
         }
-        run(post(frame))
+        lastPost = run(post(frame))
       },
       receive: (onFrame) =>
         Effect.async<void, TransportError>((resumeReceive) => {

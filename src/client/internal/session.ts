@@ -122,8 +122,11 @@ export const open = <R>(
           Effect.catchIf((error) => !isConnectionLoss(error), () => initialize(handle, hello))
         )
       const stateful = negotiated.protocolVersion !== "2026-07-28"
-      link.negotiated?.(negotiated.protocolVersion, stateful)
-      if (stateful) yield* handle.notify("notifications/initialized")
+      link.negotiated?.(negotiated.protocolVersion)
+      if (stateful) {
+        yield* handle.notify("notifications/initialized")
+        link.initialized?.()
+      }
       return { ...negotiated, handle, scope, ended: Effect.asVoid(Fiber.await(running)), meta: stateful ? {} : meta2026 } satisfies Live
     }).pipe(
       Scope.extend(scope),
