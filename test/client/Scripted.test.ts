@@ -102,4 +102,23 @@ describe("McpClient against a scripted server", () => {
       expect(answers().find((m) => m.id === "url")!.error.code).toBe(-32601)
     }).pipe(Effect.provide(Layer.provideMerge(McpClient.layer(server.connector, { protocolVersion: "2025-11-25" }), Elicitor.layerAcceptDefaults())))
   })
+
+  it.scopedLive("hands URL elicitations to an Elicitor that declares the url mode", () => {
+    const server = scripted((message) =>
+      message.method === "initialize" ? { protocolVersion: "2025-11-25", capabilities: {}, serverInfo: { name: "asker", version: "1" } } : {}, [
+      { jsonrpc: "2.0", id: "url", method: "elicitation/create", params: { mode: "url", message: "Sign in", url: "https://example.com/login", elicitationId: "e-1" } }
+    ])
+    const seen: Array<string> = []
+    const elicitor = Elicitor.layer((params) => {
+      seen.push(params.mode === "url" ? params.url : "form")
+      return Effect.succeed({ action: "accept" as const })
+    }, ["form", "url"])
+    return Effect.gen(function*() {
+      const client = yield* McpClient.McpClient
+      yield* client.ping.pipe(Effect.repeat({ until: () => server.received.some((m) => m.id === "url") }))
+      expect(server.received.find((m) => m.method === "initialize")!.params.capabilities).toEqual({ elicitation: { form: {}, url: {} } })
+      expect(server.received.find((m) => m.id === "url")!.result).toEqual({ action: "accept" })
+      expect(seen).toEqual(["https://example.com/login"])
+    }).pipe(Effect.provide(Layer.provideMerge(McpClient.layer(server.connector, { protocolVersion: "2025-11-25" }), elicitor)))
+  })
 })
