@@ -70,6 +70,7 @@ const decoder = <A, I>(schema: Schema.Schema<A, I, never>, method: string) => {
 const decodeInputRequired = ParseResult.decodeUnknownEither(InputRequiredResult)
 const MAX_INPUT_ROUNDS = 16
 
+/** Connects with `connector` on `protocol` and builds the client service (see `McpClient.make`). */
 export const makeClient = <R>(
   connector: Connector<R>,
   protocol: Protocol.Service,
