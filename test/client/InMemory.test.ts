@@ -43,7 +43,14 @@ const asking = [
     ))
 ]
 
-const server = McpServer.layer({ name: "demo", version: "1.0.0" }, { tools: [...Demo.tools, ...asking], ...Demo.features, pageSize: 2 })
+// The first demo tools, resource, template and prompt (no task tool: the server has no tasks capability).
+const server = McpServer.layer({ name: "demo", version: "1.0.0" }, {
+  tools: [Demo.Echo, Demo.Add, Demo.Sleep, Demo.Fail, ...asking],
+  resources: [Demo.About],
+  resourceTemplates: [Demo.EchoResource],
+  prompts: [Demo.Greet],
+  pageSize: 2
+})
 
 const handlers = Layer.mergeAll(
   Elicitor.layerAcceptDefaults({ age: 36 }),

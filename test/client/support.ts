@@ -28,7 +28,12 @@ export const serveDemo = async (
 ): Promise<Served> => {
   const runtime = ManagedRuntime.make(
     StreamableHttp.layer({ ...endpoint, port, host: "127.0.0.1" }).pipe(
-      Layer.provideMerge(McpServer.layer({ name: "demo", version: "1.0.0" }, { tools: [...Demo.tools, ...extra], ...Demo.features }))
+      Layer.provideMerge(McpServer.layer({ name: "demo", version: "1.0.0" }, {
+        tools: [Demo.Echo, Demo.Add, Demo.Sleep, Demo.Fail, ...extra],
+        resources: [Demo.About],
+        resourceTemplates: [Demo.EchoResource],
+        prompts: [Demo.Greet]
+      }))
     )
   )
   const [address, server] = await runtime.runPromise(Effect.all([Effect.map(HttpServer.HttpServer, (s) => s.address), McpServer.McpServer]))

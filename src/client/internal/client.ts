@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -251,7 +252,10 @@ export const makeClient = <R>(
         const live = yield* recovery.live
         if (live.protocolVersion === "2026-07-28") {
           // A listen stream lasts until cancelled (interrupting it sends notifications/cancelled).
-          yield* Effect.forkScoped(Effect.ignore(send("subscriptions/listen", { notifications: { resourceSubscriptions: [uri] } }, { safe: true, timeoutMs: 2 ** 31 - 1 })))
+          // When the server ends it (gracefully, at shutdown) or the connection drops, it is
+          // opened again, after a pause, for as long as the subscription is consumed.
+          const listen = send("subscriptions/listen", { notifications: { resourceSubscriptions: [uri] } }, { safe: true, timeoutMs: 2 ** 31 - 1 })
+          yield* Effect.forkScoped(Effect.ignore(listen).pipe(Effect.repeat(Schedule.spaced("250 millis"))))
         } else {
           const count = subscriptions.get(uri) ?? 0
           yield* Effect.acquireRelease(
