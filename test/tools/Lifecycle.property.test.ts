@@ -140,5 +140,5 @@ describe("the tool lifecycle", () => {
         last.set(key, change.to)
       }
       for (const [name, state] of last) expect(state, name).toBe("unregistered")
-    }), { fastCheck: { numRuns: 150 } })
+    }), { fastCheck: { numRuns: 100 } })
 })
