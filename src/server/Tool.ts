@@ -302,41 +302,52 @@ const describeFailure = (error: unknown): string => {
   return tag === undefined ? detail : `${tag}: ${detail}`
 }
 
+/** A handler's outcome as a result, with the defect to log when there was one. */
+export interface Outcome {
+  readonly result: CallToolResult
+  readonly defect?: Cause.Cause<unknown>
+}
+
 /**
  * Maps the outcome of a tool's handler to a `CallToolResult`: success (with validated
  * `structuredContent` when the tool has an output schema), typed failure (an error result,
- * `structuredContent` from the failure schema), defect (a generic error result; the cause is
- * logged). Interruption stays interruption.
+ * `structuredContent` from the failure schema), defect (a generic error result, and the cause
+ * to log). `undefined` for an interruption, which stays one.
  */
-export const resultOf = <O, E>(tool: Tool<any, O, E, any>, exit: Exit.Exit<O, E>): Effect.Effect<CallToolResult> => {
+export const outcomeOf = <O, E>(tool: Tool<any, O, E, any>, exit: Exit.Exit<O, E>): Outcome | undefined => {
   if (Exit.isSuccess(exit)) {
     const value = exit.value
-    if (tool.output === undefined) return Effect.succeed(contentResult(value as Content))
+    if (tool.output === undefined) return { result: contentResult(value as Content) }
     const encoded = ParseResult.encodeUnknownEither(tool.output)(value)
     if (encoded._tag === "Right") {
       const structured = encoded.right as Record<string, unknown>
       const rendered = tool.render === undefined ? JSON.stringify(structured) : tool.render(value)
-      return Effect.succeed({ content: typeof rendered === "string" ? [text(rendered)] : rendered, structuredContent: structured })
+      return { result: { content: typeof rendered === "string" ? [text(rendered)] : rendered, structuredContent: structured } }
     }
     const error = new ToolDefinitionError({ message: `Tool ${tool.name} returned output that does not match its output schema: ${ParseResult.TreeFormatter.formatIssueSync(encoded.left)}` })
-    return defectResult(tool, Cause.die(error))
+    return { result: errorResult(tool, `Tool ${tool.name} failed unexpectedly`), defect: Cause.die(error) }
   }
   const cause = exit.cause
-  if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+  if (Cause.isInterruptedOnly(cause)) return undefined
   const failure = Cause.failureOption(cause)
   if (Option.isSome(failure)) {
     const error = failure.value
     const encoded = tool.failure === undefined ? undefined : ParseResult.encodeUnknownEither(tool.failure)(error)
-    return Effect.succeed(errorResult(tool, describeFailure(error), encoded?._tag === "Right" ? encoded.right : undefined))
+    return { result: errorResult(tool, describeFailure(error), encoded?._tag === "Right" ? encoded.right : undefined) }
   }
-  return defectResult(tool, cause)
+  return { result: errorResult(tool, `Tool ${tool.name} failed unexpectedly`), defect: cause }
 }
 
-const defectResult = (tool: Definition & { readonly output: unknown }, cause: Cause.Cause<unknown>): Effect.Effect<CallToolResult> =>
-  Effect.as(
-    Logging.serverOnly(Effect.logError(`Tool ${tool.name} failed with a defect`, cause)),
-    errorResult(tool, `Tool ${tool.name} failed unexpectedly`)
-  )
+/** `outcomeOf` as an Effect: the defect logged (server-side only), interruption kept. */
+export const resultOf = <O, E>(tool: Tool<any, O, E, any>, exit: Exit.Exit<O, E>): Effect.Effect<CallToolResult> => {
+  const outcome = outcomeOf(tool, exit)
+  if (outcome === undefined) return Effect.failCause((exit as Exit.Failure<O, E>).cause as Cause.Cause<never>)
+  return outcome.defect === undefined ? Effect.succeed(outcome.result) : Effect.as(logDefect(tool.name, outcome.defect), outcome.result)
+}
+
+/** Logs a tool's defect for the operator (never sent to the client). */
+export const logDefect = (name: string, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Logging.serverOnly(Effect.logError(`Tool ${name} failed with a defect`, cause))
 
 /** Runs a tool's handler on decoded input, without the manager's pipeline, and maps the outcome with `resultOf`. */
 export const run = <I, O, E, R>(tool: Tool<I, O, E, R>, input: I): Effect.Effect<CallToolResult, never, R> =>

@@ -10,16 +10,17 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
 import { McpError } from "../../protocol/errors.js"
 import { RequestContext } from "../../protocol/RequestContext.js"
 import type { CallToolResult } from "../../schema/tools.js"
 import * as Tool from "../Tool.js"
+import * as Attempt from "./Attempt.js"
 import { CircuitOpen, MissingCapabilities, ToolTimeout, ToolUnavailable } from "./errors.js"
 import { IdempotencyKey, type IdempotencyStore } from "./Idempotency.js"
 import * as Lifecycle from "./Lifecycle.js"
@@ -111,109 +112,116 @@ export class Pipeline {
   /** Admission (breaker, concurrency) and the run. */
   private admit(registration: Registration, input: unknown): Effect.Effect<CallToolResult, McpError> {
     return Effect.clockWith((clock) =>
-      Effect.suspend(() => {
-        const limit = registration.tool.management.maxConcurrency ?? this.settings.defaultToolConcurrency
-        if (this.inFlight >= this.settings.maxConcurrency || registration.inFlight >= limit) {
-          const scope = registration.inFlight >= limit ? `tool ${registration.name}` : "server"
-          return Effect.fail(new McpError({
-            code: -32000,
-            message: `Server overloaded: too many calls in flight (${scope}); retry after ${this.settings.retryAfterMs} ms`,
-            data: { retryAfterMs: this.settings.retryAfterMs, tool: registration.name }
-          }))
-        }
-        const admission = registration.breaker.admit(clock.unsafeCurrentTimeMillis())
-        if (admission._tag === "Rejected") {
-          return Effect.succeed(refusal(registration, new CircuitOpen({ name: registration.name, retryAfterMs: admission.retryAfterMs })))
-        }
-        return this.run(registration, input, admission.probe, clock.unsafeCurrentTimeMillis())
-      })
-    )
-  }
-
-  /** Runs the attempts (one, or more for an idempotent tool with a retry Schedule) and records the outcome. */
-  private run(registration: Registration, input: unknown, probe: boolean, started: number): Effect.Effect<CallToolResult> {
-    const management = registration.tool.management
-    registration.inFlight++
-    this.inFlight++
-    registration.metrics.started(registration.inFlight)
-    const attempt = this.attempt(registration, input, management.timeoutMs ?? this.settings.defaultTimeoutMs)
-    const attempts = management.idempotent && management.retry !== undefined
-      ? Effect.flatMap(Schedule.driver(management.retry), (driver) => retrying(attempt, driver))
-      : attempt
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.gen(this, function*() {
-        if (registration.inFlight === 1) yield* registration.settle(started)
-        const exit = yield* Effect.exit(restore(attempts))
-        const result = yield* Effect.exit(Effect.flatten(Effect.map(exit, (outcome) => this.resultOf(registration, outcome))))
-        const ended = yield* Effect.clockWith((clock) => Effect.sync(() => clock.unsafeCurrentTimeMillis()))
-        registration.inFlight--
-        this.inFlight--
-        const interrupted = Exit.isFailure(result)
-        const failed = !interrupted && result.value.isError === true
-        if (interrupted) registration.breaker.release(probe)
-        else if (registration.breaker.record(!failed, probe, ended)) registration.metrics.breaker(registration.breaker.state(ended))
-        registration.metrics.ended(registration.inFlight, ended - started, failed)
-        yield* registration.settle(ended)
-        if (registration.inFlight === 0) registration.idle?.()
-        return yield* result
-      })
+      Effect.flatMap(Scope.make(), (scope) =>
+        Effect.withFiberRuntime<CallToolResult, McpError>((parent, status) => {
+          const limit = registration.tool.management.maxConcurrency ?? this.settings.defaultToolConcurrency
+          if (this.inFlight >= this.settings.maxConcurrency || registration.inFlight >= limit) {
+            const scoped = registration.inFlight >= limit ? `tool ${registration.name}` : "server"
+            return Effect.zipRight(Scope.close(scope, Exit.void), Effect.fail(new McpError({
+              code: -32000,
+              message: `Server overloaded: too many calls in flight (${scoped}); retry after ${this.settings.retryAfterMs} ms`,
+              data: { retryAfterMs: this.settings.retryAfterMs, tool: registration.name }
+            })))
+          }
+          const started = clock.unsafeCurrentTimeMillis()
+          const admission = registration.breaker.admit(started)
+          if (admission._tag === "Rejected") {
+            return Effect.zipRight(Scope.close(scope, Exit.void), Effect.succeed(refusal(registration, new CircuitOpen({ name: registration.name, retryAfterMs: admission.retryAfterMs }))))
+          }
+          return this.run(registration, input, admission.probe, started, clock, () => Attempt.fork(registration, input, parent, status.runtimeFlags, scope))
+        })
+      )
     )
   }
 
   /**
-   * One attempt: the handler in a fiber of its own, started at once on the caller's runtime (a
-   * handler that answers synchronously is done before this returns, with no timer and no
-   * scheduling), in its own Scope; awaited up to the timeout, then interrupted. A drain past its
-   * deadline interrupts it too (the fiber is in `registration.calls`).
+   * Counts the call in, lets the first attempt (already started) settle, retries an idempotent
+   * tool's failures on its Schedule, then counts it out and maps the outcome. A first attempt
+   * that finished synchronously and needs no retry is handled without waiting on anything.
    */
-  private attempt(registration: Registration, input: unknown, timeoutMs: number): Effect.Effect<Exit.Exit<unknown, unknown>> {
-    const tool = registration.tool
-    const handler = Effect.scoped(tool.handler(input) as Effect.Effect<unknown, unknown>)
-    return Effect.flatMap(Effect.runtime<never>(), (runtime) => {
-      const fiber = Runtime.runFork(runtime, handler, { immediate: true })
-      const done = fiber.unsafePoll()
-      if (done !== null) return Effect.succeed(done)
-      registration.calls.add(fiber)
-      const awaited = Number.isFinite(timeoutMs)
-        ? Effect.flatMap(Effect.timeoutOption(Fiber.await(fiber), timeoutMs), Option.match({
-          onSome: Effect.succeed,
-          onNone: () => Effect.as(Fiber.interrupt(fiber), Exit.fail(new ToolTimeout({ name: tool.name, timeoutMs })))
-        }))
-        : Fiber.await(fiber)
-      return awaited.pipe(
-        Effect.onInterrupt(() => Fiber.interrupt(fiber)),
-        Effect.ensuring(Effect.sync(() => registration.calls.delete(fiber)))
-      )
-    })
+  private run(
+    registration: Registration,
+    input: unknown,
+    probe: boolean,
+    started: number,
+    clock: Clock.Clock,
+    start: () => Attempt.Attempt
+  ): Effect.Effect<CallToolResult> {
+    const management = registration.tool.management
+    registration.inFlight++
+    this.inFlight++
+    registration.metrics.started(registration.inFlight)
+    const busy = registration.inFlight === 1 ? registration.settle(started) : Effect.void
+    const first = start()
+    const retry = management.idempotent ? management.retry : undefined
+    const done = first.fiber.unsafePoll()
+    if (done !== null && (retry === undefined || !isRetryable(done))) {
+      return Effect.uninterruptible(Effect.zipRight(
+        busy,
+        Effect.zipRight(Scope.close(first.scope, done), Effect.suspend(() => this.finish(registration, probe, started, clock, done)))
+      ))
+    }
+    const timeoutMs = management.timeoutMs ?? this.settings.defaultTimeoutMs
+    const settled = Attempt.settle(registration, first, timeoutMs)
+    const attempts = retry === undefined
+      ? settled
+      : Effect.flatMap(settled, (exit) =>
+        isRetryable(exit) ? Effect.flatMap(Schedule.driver(retry), (driver) => retrying(exit, Attempt.run(registration, input, timeoutMs), driver)) : Effect.succeed(exit))
+    return Effect.zipRight(
+      busy,
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Effect.exit(restore(attempts)), (exit) =>
+          this.finish(registration, probe, started, clock, Exit.isSuccess(exit) ? exit.value : exit)))
+    )
   }
 
-  private resultOf(registration: Registration, exit: Exit.Exit<unknown, unknown>): Effect.Effect<CallToolResult> {
-    if (Exit.isSuccess(exit)) return Tool.resultOf(registration.tool, exit)
+  /** Counts a call out (breaker, metrics, state, drain) and answers its outcome. */
+  private finish(registration: Registration, probe: boolean, started: number, clock: Clock.Clock, exit: Exit.Exit<unknown, unknown>): Effect.Effect<CallToolResult> {
+    const outcome = this.outcomeOf(registration, exit)
+    const ended = clock.unsafeCurrentTimeMillis()
+    registration.inFlight--
+    this.inFlight--
+    const failed = outcome !== undefined && outcome.result.isError === true
+    if (outcome === undefined) registration.breaker.release(probe)
+    else if (registration.breaker.record(!failed, probe, ended)) registration.metrics.breaker(registration.breaker.state(ended))
+    registration.metrics.ended(registration.inFlight, ended - started, failed)
+    const settled = registration.settle(ended)
+    if (registration.inFlight === 0) registration.idle?.()
+    const answer: Effect.Effect<CallToolResult> = outcome === undefined
+      ? Effect.failCause((exit as Exit.Failure<unknown, unknown>).cause as Cause.Cause<never>)
+      : outcome.defect === undefined
+      ? Effect.succeed(outcome.result)
+      : Effect.as(Tool.logDefect(registration.name, outcome.defect), outcome.result)
+    return settled === Effect.void ? answer : Effect.zipRight(settled, answer)
+  }
+
+  private outcomeOf(registration: Registration, exit: Exit.Exit<unknown, unknown>): Tool.Outcome | undefined {
     if (Exit.isFailure(exit)) {
       if (registration.stopped && Cause.isInterruptedOnly(exit.cause)) {
-        return Effect.succeed(refusal(registration, unavailable(registration, `tool ${registration.name}@${registration.version} was unregistered while the call ran`)))
+        return { result: refusal(registration, unavailable(registration, `tool ${registration.name}@${registration.version} was unregistered while the call ran`)) }
       }
       const failure = Cause.failureOption(exit.cause)
-      if (Option.isSome(failure) && isPipelineError(failure.value)) return Effect.succeed(refusal(registration, failure.value))
+      if (Option.isSome(failure) && isPipelineError(failure.value)) return { result: refusal(registration, failure.value) }
     }
-    return Tool.resultOf(registration.tool, exit)
+    return Tool.outcomeOf(registration.tool, exit)
   }
 }
 
-/** Runs `attempt` again while it fails (typed failures and timeouts, not defects) and `driver` continues. */
+/** Whether a failed attempt may be retried: a typed failure (or a timeout), not a defect or an interruption. */
+const isRetryable = (exit: Exit.Exit<unknown, unknown>): boolean => Exit.isFailure(exit) && Option.isSome(Cause.failureOption(exit.cause))
+
+/** Runs `next` again after a retryable failure while `driver` continues; the last exit otherwise. */
 const retrying = (
-  attempt: Effect.Effect<Exit.Exit<unknown, unknown>>,
+  exit: Exit.Exit<unknown, unknown>,
+  next: Effect.Effect<Exit.Exit<unknown, unknown>>,
   driver: Schedule.ScheduleDriver<unknown, unknown, never>
 ): Effect.Effect<Exit.Exit<unknown, unknown>> =>
-  Effect.flatMap(attempt, (exit) => {
-    if (Exit.isSuccess(exit)) return Effect.succeed(exit)
-    const failure = Cause.failureOption(exit.cause)
-    if (Option.isNone(failure)) return Effect.succeed(exit)
-    return Effect.matchEffect(driver.next(failure.value), {
+  isRetryable(exit)
+    ? Effect.matchEffect(driver.next(Option.getOrUndefined(Cause.failureOption((exit as Exit.Failure<unknown, unknown>).cause))), {
       onFailure: () => Effect.succeed(exit),
-      onSuccess: () => retrying(attempt, driver)
+      onSuccess: () => Effect.flatMap(next, (again) => retrying(again, next, driver))
     })
-  })
+    : Effect.succeed(exit)
 
 const unavailable = (registration: Registration, message: string) =>
   new ToolUnavailable({ name: registration.name, version: registration.version, state: registration.state, message })
