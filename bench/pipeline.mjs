@@ -23,7 +23,7 @@ const IN_FLIGHT = 64
 
 const input = Schema.Struct({ text: Schema.String })
 const passThrough = (_call, next) => next
-const options = (handler) => ({
+const options = () => ({
   input,
   idempotent: true,
   retry: Schedule.recurs(2),
