@@ -9,7 +9,6 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -19,6 +18,7 @@ import type * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Scope from "effect/Scope"
 import { ToolTimeout } from "./errors.js"
 import type { Registration } from "./Registration.js"
+import * as Timeouts from "./Timeouts.js"
 
 /** A running (or already finished) attempt. */
 export interface Attempt {
@@ -46,9 +46,8 @@ export const fork = (
 /**
  * The attempt's exit once its fiber has ended (at most `timeoutMs` from now: then it is
  * interrupted and the exit is a `ToolTimeout`), its Scope closed. Interrupting the caller
- * interrupts the attempt and waits for its finalizers. The fiber is observed directly, and the
- * timeout is one sleeping fiber on the caller's `Clock` (so `TestClock` drives it), rather than
- * a race of fibers.
+ * interrupts the attempt and waits for its finalizers. The fiber is observed directly and the
+ * deadline goes to the shared `Timeouts` timer, rather than a race of fibers.
  */
 export const settle = (registration: Registration, attempt: Attempt, timeoutMs: number): Effect.Effect<Exit.Exit<unknown, unknown>> => {
   const { fiber, scope } = attempt
@@ -56,24 +55,23 @@ export const settle = (registration: Registration, attempt: Attempt, timeoutMs: 
   if (done !== null) return Effect.as(Scope.close(scope, done), done)
   registration.calls.add(fiber)
   let timedOut = false
-  let timer: Fiber.RuntimeFiber<void> | undefined
-  const stopTimer = () => timer?.unsafeInterruptAsFork(FiberId.none)
+  let deadline: { readonly remove: () => void } | undefined
   const awaited = Effect.clockWith((clock) =>
     Effect.async<Exit.Exit<unknown, unknown>>((resume) => {
       const observer = (exit: Exit.Exit<unknown, unknown>) => {
-        stopTimer()
+        deadline?.remove()
         resume(Effect.succeed(exit))
       }
       fiber.addObserver(observer)
       if (Number.isFinite(timeoutMs)) {
-        timer = Runtime.runFork(Runtime.defaultRuntime, Effect.map(clock.sleep(Duration.millis(timeoutMs)), () => {
+        deadline = Timeouts.schedule(clock, clock.unsafeCurrentTimeMillis() + timeoutMs, () => {
           timedOut = true
           fiber.unsafeInterruptAsFork(FiberId.none)
-        }))
+        })
       }
       return Effect.suspend(() => {
         fiber.removeObserver(observer)
-        stopTimer()
+        deadline?.remove()
         registration.calls.delete(fiber)
         return Effect.flatMap(Fiber.interrupt(fiber), (exit) => Scope.close(scope, exit))
       })
