@@ -6,6 +6,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
+import * as McpServer from "../../src/server/McpServer.js"
 import * as Tool from "../../src/server/Tool.js"
 import type { StateChange } from "../../src/server/tools/Registration.js"
 import * as ToolManager from "../../src/server/tools/ToolManager.js"
@@ -221,5 +222,19 @@ describe("ToolManager lifecycle", () => {
       }, () => Effect.succeed("ok"))
       yield* Effect.scoped(Layer.build(ToolManager.layer({ tools: [owned] })))
       expect(events).toEqual(["released"])
+    }))
+
+  it.effect("McpServer.layer's own manager releases its tools' resources when the layer closes", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      const owned = Tool.make("owned", {
+        input: Schema.Struct({}),
+        init: Effect.acquireRelease(Effect.sync(() => events.push("acquired")), () => Effect.sync(() => events.push("released")))
+      }, () => Effect.succeed("ok"))
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* Layer.build(McpServer.layer({ name: "t", version: "1.0.0" }, { tools: [owned] }))
+        expect(events).toEqual(["acquired"])
+      }))
+      expect(events).toEqual(["acquired", "released"])
     }))
 })
