@@ -9,10 +9,11 @@
 // side (see lib/scenarios.mjs, lib/http-scenarios.mjs); the tables give medians and ours/SDK
 // ratios, then the verdict on the targets. A ratio comes with the interquartile range of its
 // pairs; "❌≈" marks a missed target whose threshold lies inside that range (not distinguishable
-// from noise in this run).
+// from noise in this run). Last, bench/pipeline.mjs: the tool pipeline's cost per call, in process.
 //
 //   node bench/run.mjs [--transport stdio|http|stdio,http] [--quick] [--rounds N] [--check] …
 //   node bench/run.mjs --help
+import { spawnSync } from "node:child_process"
 import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
@@ -580,6 +581,11 @@ const main = async () => {
       } finally {
         removeTempDirs()
       }
+    }
+    // The tool pipeline's own cost, in process (no transport): bench/pipeline.mjs prints its tables.
+    if (!aborted) {
+      const pipeline = spawnSync(process.execPath, [path.join(HERE, "pipeline.mjs"), ...(cli.quick ? ["--n", "50000", "--rounds", "2"] : [])], { stdio: "inherit" })
+      codes.push(pipeline.status === 0 ? 0 : 2)
     }
   } finally {
     clearTimeout(watchdog)

@@ -30,6 +30,27 @@ export * as McpServer from "./server/McpServer.js"
 export * as Tool from "./server/Tool.js"
 export * as TaskStore from "./server/TaskStore.js"
 export * as ToolContext from "./server/ToolContext.js"
+export * as ToolManager from "./server/tools/ToolManager.js"
+export * as ToolMiddleware from "./server/tools/Middleware.js"
+export * as ToolLifecycle from "./server/tools/Lifecycle.js"
+export * as ToolDiscovery from "./server/tools/Discovery.js"
+export * as ToolMetrics from "./server/tools/Metrics.js"
+export * as CircuitBreaker from "./server/tools/CircuitBreaker.js"
+export * as Idempotency from "./server/tools/Idempotency.js"
+export {
+  CircuitOpen,
+  DependencyCycle,
+  DuplicateTool,
+  HasDependents,
+  InvalidTool,
+  MissingCapabilities,
+  MissingDependencies,
+  ToolInitError,
+  ToolNotFound,
+  ToolTimeout,
+  ToolUnavailable
+} from "./server/tools/errors.js"
+export type { RegistrationError } from "./server/tools/errors.js"
 export * as Resource from "./server/Resource.js"
 export * as ResourceTemplate from "./server/ResourceTemplate.js"
 export * as UriTemplate from "./server/UriTemplate.js"

@@ -47,6 +47,8 @@ import type * as Resource from "./Resource.js"
 import type * as ResourceTemplate from "./ResourceTemplate.js"
 import type * as Tool from "./Tool.js"
 import * as ToolContext from "./ToolContext.js"
+import type { HasDependents, RegistrationError } from "./tools/errors.js"
+import * as ToolManager from "./tools/ToolManager.js"
 
 /** What the server says about itself in `initialize`. */
 export interface Info extends Implementation {
@@ -61,8 +63,13 @@ export interface Options<
   Templates extends ReadonlyArray<ResourceTemplate.Any> = ReadonlyArray<ResourceTemplate.Any>,
   Prompts extends ReadonlyArray<Prompt.Any> = ReadonlyArray<Prompt.Any>
 > extends Protocol.Options {
-  /** Tools served from the start; more can be added at runtime. */
+  /** Tools served from the start (registered in dependency order); more can be added at runtime. */
   readonly tools?: Tools
+  /**
+   * The settings of the server's own `ToolManager` (timeouts, concurrency, middleware, hooks…);
+   * ignored when a `ToolManager` is in the context, which is then used.
+   */
+  readonly toolManager?: Omit<ToolManager.Options, "tools">
   /** Resources listed by `resources/list`; more can be added at runtime. */
   readonly resources?: Resources
   /** Resource templates listed by `resources/templates/list`, matched by `resources/read` in order. */
@@ -104,12 +111,17 @@ export interface Service {
   readonly info: Info
   /** The method table; other features register their routes here. */
   readonly router: Router.Router<any>
-  /** Adds (or replaces) a tool; connected clients get `notifications/tools/list_changed`. */
-  readonly addTool: (tool: Tool.Any) => Effect.Effect<void>
-  /** Removes a tool; connected clients get `notifications/tools/list_changed`. */
-  readonly removeTool: (name: string) => Effect.Effect<boolean>
-  /** The tools served now. */
+  /**
+   * Adds a tool, or a new version of one, or replaces the same version (after draining it);
+   * connected clients get `notifications/tools/list_changed`.
+   */
+  readonly addTool: (tool: Tool.Any) => Effect.Effect<void, RegistrationError>
+  /** Drains and removes every version of a tool (refused while other tools depend on it); clients get `notifications/tools/list_changed`. */
+  readonly removeTool: (name: string) => Effect.Effect<boolean, HasDependents>
+  /** The tools served now (the default version of each). */
   readonly tools: Effect.Effect<ReadonlyArray<Tool.Any>>
+  /** The tool registry and pipeline behind `tools/list` and `tools/call`. */
+  readonly toolManager: ToolManager.Service
   /** Adds (or replaces, by URI) a resource; clients get `notifications/resources/list_changed`. */
   readonly addResource: (resource: Resource.Any) => Effect.Effect<void>
   /** Removes a resource; clients get `notifications/resources/list_changed`. */
@@ -180,7 +192,14 @@ export const make = <O extends Options<any, any, any, any>>(
     const store = Option.getOrUndefined(yield* Effect.serviceOption(TaskStore.TaskStore)) ?? (yield* TaskStore.makeMemory())
     const tasks = new Tasks(store, options.pageSize ?? 100, connections, rounds)
     const stateless = new StatelessAnswers(serverInfo(info), options.cacheTtlMs ?? 0)
-    const tools = new Tools(options.tools ?? [], options.pageSize, connections, stateless, rounds, tasks)
+    const manager = Option.getOrUndefined(yield* Effect.serviceOption(ToolManager.ToolManager)) ??
+      (yield* Effect.orDie(ToolManager.make(options.toolManager)))
+    // A definition the manager refuses is a bug (as `Tool.make` throwing); a failed `init` leaves its tool `failed`.
+    yield* manager.registerAll(options.tools ?? []).pipe(
+      Effect.catchTag("ToolInitError", (error) => Logging.serverOnly(Effect.logError(`Tool ${error.name}@${error.version} failed to initialize`, error))),
+      Effect.orDie
+    )
+    const tools = new Tools(manager, options.pageSize, connections, stateless, rounds, tasks)
     const resources = new Resources(options.resources ?? [], options.resourceTemplates ?? [], options.pageSize, connections, stateless, rounds)
     const prompts = new Prompts(options.prompts ?? [], options.pageSize, connections, stateless, rounds)
     const discovered: DiscoverResult = {
@@ -252,9 +271,10 @@ export const make = <O extends Options<any, any, any, any>>(
     return McpServer.of({
       info,
       router,
-      addTool: (tool) => tools.add(tool),
-      removeTool: (name) => tools.remove(name),
-      tools: Effect.sync(() => tools.values()),
+      addTool: (tool) => manager.register(tool, { replace: true }),
+      removeTool: (name) => manager.unregister(name),
+      tools: Effect.sync(() => manager.defaults().map((registration) => registration.tool)),
+      toolManager: manager,
       addResource: (resource) => resources.add(resource),
       removeResource: (uri) => resources.remove(uri),
       resources: Effect.sync(() => resources.resourceList()),

@@ -15,17 +15,22 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Option from "effect/Option"
 import * as AST from "effect/SchemaAST"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import type { RequestContext } from "../protocol/RequestContext.js"
 import type { CallToolResult, ContentBlock, Tool as WireTool, ToolAnnotations, ToolExecution } from "../schema/index.js"
 import * as ParamHeaders from "../schema/paramHeaders.js"
 import * as Logging from "./Logging.js"
 import type { ToolContext } from "./ToolContext.js"
+import type { Middleware } from "./tools/Middleware.js"
 
 /** What a handler without an `output` schema returns: text, content blocks, or a whole result. */
 export type Content = string | ReadonlyArray<ContentBlock> | CallToolResult
@@ -54,13 +59,59 @@ export interface Tool<I, O, E, R> extends Definition {
   readonly decodeInput: (input: unknown) => ReturnType<ReturnType<typeof ParseResult.decodeUnknownEither<I, any>>>
   /** The wire definition, built on first use and kept. */
   readonly wire: () => WireTool
+  /** How the `ToolManager` registers and runs it (version, dependencies, policies). */
+  readonly management: Management
+}
+
+/** A deprecated version: it still works, and says so in its description and its results' `_meta`. */
+export interface Deprecation {
+  readonly message?: string | undefined
+  /** When the version stops answering (ISO 8601 date or date-time); calls after it get an error result. */
+  readonly sunset?: string | undefined
+}
+
+/** What a tool needs before it can be registered (tools, services) or called (client capabilities). */
+export interface Dependencies {
+  /** Other tools, by name, registered before it and initialized first. */
+  readonly tools?: ReadonlyArray<string>
+  /** Services that must be in the manager's context (checked by their tag's key). */
+  readonly services?: ReadonlyArray<Context.Tag<any, any>>
+  /** Client capabilities the tool uses (`sampling`, `elicitation`, `roots`): a call without them is an error result. */
+  readonly capabilities?: ReadonlyArray<string>
+}
+
+/** The circuit breaker of a tool: open after `failures` consecutive failures, probe again after `cooldownMs`. */
+export interface BreakerOptions {
+  readonly failures?: number
+  readonly cooldownMs?: number
+}
+
+/** The management options of a tool, with their defaults applied by the `ToolManager`. */
+export interface Management {
+  /** Semver; several versions of one name live side by side. Default `"1.0.0"`. */
+  readonly version: string
+  readonly deprecated: Deprecation | undefined
+  readonly requires: Dependencies
+  /** Per-call timeout; the manager's default when absent. */
+  readonly timeoutMs: number | undefined
+  /** Calls of this tool in flight at once; the manager's default when absent. */
+  readonly maxConcurrency: number | undefined
+  /** Whether a failed call may run again: `idempotent` or `annotations.idempotentHint`. */
+  readonly idempotent: boolean
+  /** The retry policy of an idempotent tool (ignored for others). */
+  readonly retry: Schedule.Schedule<unknown, unknown> | undefined
+  readonly breaker: BreakerOptions | undefined
+  /** Middleware around this tool's calls, inside the global chain. */
+  readonly middleware: ReadonlyArray<Middleware>
+  /** Acquires the tool's own resources at initialization; they live until it is unregistered. */
+  readonly init: Effect.Effect<void, unknown, any> | undefined
 }
 
 /** Any tool. */
 export type Any = Tool<any, any, any, any>
 
 /** The services a tool's handler needs beyond what the server provides to every call. */
-export type Requirements<T> = T extends Tool<any, any, any, infer R> ? Exclude<R, RequestContext | ToolContext> : never
+export type Requirements<T> = T extends Tool<any, any, any, infer R> ? Exclude<R, RequestContext | ToolContext | Scope.Scope> : never
 
 /** A tool definition error: bad name, or schemas that are not JSON objects. */
 export class ToolDefinitionError extends Schema.TaggedError<ToolDefinitionError>()("ToolDefinitionError", {
@@ -85,6 +136,26 @@ interface CommonOptions<I, II> {
    */
   readonly execution?: ToolExecution
   readonly _meta?: Record<string, unknown>
+  /** The tool's version (semver). Default `"1.0.0"`. */
+  readonly version?: string
+  readonly deprecated?: Deprecation
+  /** Tools, services and client capabilities it needs (see `ToolManager`). */
+  readonly requires?: Dependencies
+  /** Per-call timeout in milliseconds (the manager's `defaultTimeoutMs` otherwise). */
+  readonly timeoutMs?: number
+  /** At most this many calls of the tool at once; beyond it calls are refused as overloaded. */
+  readonly maxConcurrency?: number
+  /** Safe to run again (as `annotations.idempotentHint`): enables `retry` and client retries. */
+  readonly idempotent?: boolean
+  /** Retry policy for failures of an idempotent tool (typed failures and timeouts, not defects). */
+  readonly retry?: Schedule.Schedule<unknown, unknown>
+  readonly breaker?: BreakerOptions
+  readonly middleware?: ReadonlyArray<Middleware>
+  /**
+   * Acquires the tool's resources in a Scope at initialization (released when the tool is
+   * unregistered or the server stops). A handler's per-call resources use the call's `Scope`.
+   */
+  readonly init?: Effect.Effect<void, unknown, any>
 }
 
 /** Options of a tool with structured output. */
@@ -163,6 +234,18 @@ export function make(
     handler,
     render: "render" in options ? options.render : undefined,
     decodeInput: ParseResult.decodeUnknownEither(options.input, { errors: "all" }),
+    management: {
+      version: options.version ?? "1.0.0",
+      deprecated: options.deprecated,
+      requires: options.requires ?? {},
+      timeoutMs: options.timeoutMs,
+      maxConcurrency: options.maxConcurrency,
+      idempotent: options.idempotent ?? options.annotations?.idempotentHint === true,
+      retry: options.retry,
+      breaker: options.breaker,
+      middleware: options.middleware ?? [],
+      init: options.init
+    },
     wire: () => {
       if (wire === undefined) {
         const definition: Record<string, unknown> = { name }
@@ -221,35 +304,53 @@ const describeFailure = (error: unknown): string => {
   return tag === undefined ? detail : `${tag}: ${detail}`
 }
 
+/** A handler's outcome as a result, with the defect to log when there was one. */
+export interface Outcome {
+  readonly result: CallToolResult
+  readonly defect?: Cause.Cause<unknown>
+}
+
 /**
- * Runs a tool on decoded input and maps every outcome to a `CallToolResult`: success (with
- * validated `structuredContent` when the tool has an output schema), typed failure (an error
- * result, `structuredContent` from the failure schema), defect (a generic error result; the
- * cause is logged). Interruption stays interruption.
+ * Maps the outcome of a tool's handler to a `CallToolResult`: success (with validated
+ * `structuredContent` when the tool has an output schema), typed failure (an error result,
+ * `structuredContent` from the failure schema), defect (a generic error result, and the cause
+ * to log). `undefined` for an interruption, which stays one.
  */
-export const run = <I, O, E, R>(tool: Tool<I, O, E, R>, input: I): Effect.Effect<CallToolResult, never, R> =>
-  tool.handler(input).pipe(
-    Effect.map((value): CallToolResult => {
-      if (tool.output === undefined) return contentResult(value as Content)
-      const encoded = ParseResult.encodeUnknownEither(tool.output)(value)
-      if (encoded._tag === "Left") {
-        throw new ToolDefinitionError({ message: `Tool ${tool.name} returned output that does not match its output schema: ${ParseResult.TreeFormatter.formatIssueSync(encoded.left)}` })
-      }
+export const outcomeOf = <O, E>(tool: Tool<any, O, E, any>, exit: Exit.Exit<O, E>): Outcome | undefined => {
+  if (Exit.isSuccess(exit)) {
+    const value = exit.value
+    if (tool.output === undefined) return { result: contentResult(value as Content) }
+    const encoded = ParseResult.encodeUnknownEither(tool.output)(value)
+    if (encoded._tag === "Right") {
       const structured = encoded.right as Record<string, unknown>
       const rendered = tool.render === undefined ? JSON.stringify(structured) : tool.render(value)
-      return { content: typeof rendered === "string" ? [text(rendered)] : rendered, structuredContent: structured }
-    }),
-    Effect.catchAllCause((cause) => {
-      if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
-      const failure = Cause.failureOption(cause)
-      if (Option.isSome(failure)) {
-        const error = failure.value
-        const encoded = tool.failure === undefined ? undefined : ParseResult.encodeUnknownEither(tool.failure)(error)
-        return Effect.succeed(errorResult(tool, describeFailure(error), encoded?._tag === "Right" ? encoded.right : undefined))
-      }
-      return Effect.as(
-        Logging.serverOnly(Effect.logError(`Tool ${tool.name} failed with a defect`, cause)),
-        errorResult(tool, `Tool ${tool.name} failed unexpectedly`)
-      )
-    })
-  )
+      return { result: { content: typeof rendered === "string" ? [text(rendered)] : rendered, structuredContent: structured } }
+    }
+    const error = new ToolDefinitionError({ message: `Tool ${tool.name} returned output that does not match its output schema: ${ParseResult.TreeFormatter.formatIssueSync(encoded.left)}` })
+    return { result: errorResult(tool, `Tool ${tool.name} failed unexpectedly`), defect: Cause.die(error) }
+  }
+  const cause = exit.cause
+  if (Cause.isInterruptedOnly(cause)) return undefined
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) {
+    const error = failure.value
+    const encoded = tool.failure === undefined ? undefined : ParseResult.encodeUnknownEither(tool.failure)(error)
+    return { result: errorResult(tool, describeFailure(error), encoded?._tag === "Right" ? encoded.right : undefined) }
+  }
+  return { result: errorResult(tool, `Tool ${tool.name} failed unexpectedly`), defect: cause }
+}
+
+/** `outcomeOf` as an Effect: the defect logged (server-side only), interruption kept. */
+export const resultOf = <O, E>(tool: Tool<any, O, E, any>, exit: Exit.Exit<O, E>): Effect.Effect<CallToolResult> => {
+  const outcome = outcomeOf(tool, exit)
+  if (outcome === undefined) return Effect.failCause((exit as Exit.Failure<O, E>).cause as Cause.Cause<never>)
+  return outcome.defect === undefined ? Effect.succeed(outcome.result) : Effect.as(logDefect(tool.name, outcome.defect), outcome.result)
+}
+
+/** Logs a tool's defect for the operator (never sent to the client). */
+export const logDefect = (name: string, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Logging.serverOnly(Effect.logError(`Tool ${name} failed with a defect`, cause))
+
+/** Runs a tool's handler on decoded input, without the manager's pipeline, and maps the outcome with `resultOf`. */
+export const run = <I, O, E, R>(tool: Tool<I, O, E, R>, input: I): Effect.Effect<CallToolResult, never, R> =>
+  Effect.flatMap(Effect.exit(tool.handler(input)), (exit) => resultOf(tool, exit))

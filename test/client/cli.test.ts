@@ -14,26 +14,24 @@ const mcx = (args: ReadonlyArray<string>) =>
     })
   })
 
-/** A tool carrying the tool manager's lifecycle `_meta`. */
-const Managed = Tool.make("managed", {
+/** Two versions of a managed tool (the newest is listed), and a tool whose only version is deprecated. */
+const ManagedV1 = Tool.make("managed", { description: "A managed tool", input: Schema.Struct({}), version: "1.0.0" }, () => Effect.succeed("managed 1"))
+const ManagedV2 = Tool.make("managed", {
   description: "A managed tool",
   input: Schema.Struct({}),
-  _meta: {
-    "machine-context/tool": {
-      version: "2.1.0",
-      versions: ["1.0.0", "2.1.0"],
-      state: "active",
-      health: "healthy",
-      capabilities: ["search"],
-      breaker: "closed",
-      deprecated: { message: "use managed_v3", sunset: "2027-01-01" }
-    }
-  }
-}, () => Effect.succeed("managed"))
+  version: "2.1.0",
+  annotations: { readOnlyHint: true, idempotentHint: true }
+}, () => Effect.succeed("managed 2"))
+const Legacy = Tool.make("legacy", {
+  description: "An old tool",
+  input: Schema.Struct({}),
+  version: "1.0.0",
+  deprecated: { message: "use managed", sunset: "2099-01-01" }
+}, () => Effect.succeed("legacy"))
 
 let served: Served
 beforeAll(async () => {
-  served = await serveDemo(0, [Managed])
+  served = await serveDemo(0, [ManagedV1, ManagedV2, Legacy])
 })
 afterAll(() => served.close())
 
@@ -45,8 +43,8 @@ describe("mcx client commands", { timeout: 90_000 }, () => {
     const result = await mcx(["tools", served.url])
     expect(result.code).toBe(0)
     expect(result.stdout).toContain("echo(text) [read-only, idempotent]")
-    expect(result.stdout).toContain("version 2.1.0 (of 1.0.0, 2.1.0) · state active · health healthy · breaker closed · capabilities search")
-    expect(result.stdout).toContain("DEPRECATED: use managed_v3 (sunset 2027-01-01)")
+    expect(result.stdout).toContain("version 2.1.0 (of 2.1.0, 1.0.0) · state ready · health healthy · breaker closed · capabilities idempotent, read-only")
+    expect(result.stdout).toContain("DEPRECATED: use managed (sunset 2099-01-01)")
   })
 
   it("prints JSON with --json", async () => {

@@ -14,6 +14,9 @@ import type { InputRequiredResult } from "../../schema/stateless.js"
 import type { CallToolResult } from "../../schema/tools.js"
 import { isAtLeast } from "../../schema/versions.js"
 import * as Tool from "../Tool.js"
+import * as Discovery from "../tools/Discovery.js"
+import type { Registration } from "../tools/Registration.js"
+import { ToolVersionKey, type Service as ToolManager } from "../tools/ToolManager.js"
 import type { Connections } from "./connections.js"
 import type { InputRounds } from "./inputRequired.js"
 import { Listing } from "./listing.js"
@@ -21,37 +24,43 @@ import { isStateless, type StatelessAnswers } from "./stateless.js"
 import { declaresExtension, extensionRequired, type Tasks } from "./tasks.js"
 
 export class Tools {
-  private readonly listing: Listing<Tool.Any>
+  private readonly listing: Listing<Registration>
 
   constructor(
-    tools: ReadonlyArray<Tool.Any>,
+    private readonly manager: ToolManager,
     pageSize: number | undefined,
     private readonly connections: Connections,
     stateless: StatelessAnswers,
     private readonly rounds: InputRounds,
     private readonly tasks: Tasks
   ) {
-    this.listing = new Listing("tools/list", "tools", (tool) => tool.wire(), pageSize, stateless.listFields())
-    for (const tool of tools) this.listing.set(tool.name, tool)
+    this.listing = new Listing(
+      "tools/list",
+      "tools",
+      (registration) => Discovery.wireOf(registration, manager.versions(registration.name), Date.now()),
+      pageSize,
+      stateless.listFields()
+    )
+    this.sync()
+    manager.subscribe((change) => Effect.suspend(() => {
+      this.sync()
+      return change === "list" ? this.changed : Effect.void
+    }))
   }
 
   private readonly changed = Effect.suspend(() => this.connections.notify("notifications/tools/list_changed", undefined, (f) => f.toolsListChanged === true))
 
-  add(tool: Tool.Any): Effect.Effect<void> {
-    return this.listing.add(tool.name, tool, this.changed)
-  }
-
-  remove(name: string): Effect.Effect<boolean> {
-    return this.listing.remove(name, this.changed)
+  /** Lists the manager's default versions (and drops the cached pages). */
+  private sync(): void {
+    const defaults = this.manager.defaults()
+    const names = new Set(defaults.map((registration) => registration.name))
+    for (const registration of this.listing.values()) if (!names.has(registration.name)) this.listing.delete(registration.name)
+    for (const registration of defaults) this.listing.set(registration.name, registration)
   }
 
   /** Whether some tool may run as a task (the server then declares the `tasks` capability). */
   supportTasks(): boolean {
-    return this.listing.values().some((tool) => Tool.taskSupport(tool) !== "forbidden")
-  }
-
-  values(): ReadonlyArray<Tool.Any> {
-    return this.listing.values()
+    return this.listing.values().some((registration) => Tool.taskSupport(registration.tool) !== "forbidden")
   }
 
   routes(): ReadonlyArray<Router.Route<any, any>> {
@@ -59,10 +68,17 @@ export class Tools {
       Router.request("tools/list", ListToolsRequestParams, (params) => this.listing.page(params.cursor, isStateless(params))),
       Router.request("tools/call", CallToolRequestParams, (params) =>
         Effect.flatMap(RequestContext, (request): Effect.Effect<CallToolResult | CreateTaskResult | ExtensionCreateTaskResult | InputRequiredResult, McpError, any> => {
-          const tool = this.listing.get(params.name)
-          if (tool === undefined) {
-            return Effect.fail(McpError.invalidParams(`Unknown tool: ${params.name}`, { name: params.name }))
+          const meta = params._meta ?? {}
+          const pinned = meta[ToolVersionKey]
+          const registration = typeof pinned === "string" ? this.manager.find(params.name, pinned) : this.listing.get(params.name)
+          if (registration === undefined) {
+            return Effect.fail(
+              typeof pinned === "string" && this.manager.find(params.name) !== undefined
+                ? McpError.invalidParams(`Unknown version ${pinned} of tool ${params.name}`, { name: params.name, version: pinned, versions: this.manager.versions(params.name) })
+                : McpError.invalidParams(`Unknown tool: ${params.name}`, { name: params.name })
+            )
           }
+          const tool = registration.tool
           // Tasks exist in 2025-11-25 only: other eras ignore `task` and run every tool directly.
           const task = request.protocolVersion === "2025-11-25" ? params.task : undefined
           if (request.protocolVersion === "2025-11-25") {
@@ -85,13 +101,16 @@ export class Tools {
               ? Effect.succeed(Tool.errorResult(tool, message, { issues }))
               : Effect.fail(McpError.invalidParams(message, { issues }))
           }
-          if (task !== undefined) return this.tasks.start(request, task, Tool.run(tool, input.right))
+          const call = this.manager.execute(registration, input.right, meta)
+          // A task has no JSON-RPC answer of its own: a refusal (overloaded) becomes its error result.
+          const asTask = Effect.catchAll(call, (error) => Effect.succeed(Tool.errorResult(tool, error.message, { code: error.code, data: error.data })))
+          if (task !== undefined) return this.tasks.start(request, task, asTask)
           // 2026-07-28: the server runs a tool that supports tasks as one when the client allows it.
           if (request.protocolVersion === "2026-07-28" && Tool.taskSupport(tool) !== "forbidden") {
-            if (declaresExtension(request)) return this.tasks.start(request, undefined, Tool.run(tool, input.right))
+            if (declaresExtension(request)) return this.tasks.start(request, undefined, asTask)
             if (Tool.taskSupport(tool) === "required") return Effect.fail(extensionRequired())
           }
-          return this.rounds.serve({ method: "tools/call", target: tool.name }, params, Tool.run(tool, input.right))
+          return this.rounds.serve({ method: "tools/call", target: tool.name }, params, call)
         }))
     ]
   }

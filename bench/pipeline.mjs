@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// The tool pipeline's cost: a no-op tool called through `ToolManager` with every stage on
+// (middleware, global and per tool; timeout; retry Schedule; circuit breaker; concurrency
+// limits; metrics; result mapping), next to the bare handler (`Tool.run`), each call forked
+// on its own fiber as the engine does. Then throughput with 64 calls in flight (the handler
+// yields once, so calls really overlap), pipeline against bare, alternating rounds.
+//   node bench/pipeline.mjs [--n 200000] [--rounds 5]      (needs `npm run build`)
+import * as Effect from "effect/Effect"
+import * as Runtime from "effect/Runtime"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import { Idempotency, Tool, ToolManager } from "../dist/index.js"
+import { median } from "./lib/stats.mjs"
+
+const arg = (name, fallback) => {
+  const at = process.argv.indexOf(`--${name}`)
+  return at > 0 ? Number(process.argv[at + 1]) : fallback
+}
+const N = arg("n", 200_000)
+const ROUNDS = arg("rounds", 5)
+const BATCH = 1000
+const IN_FLIGHT = 64
+
+const input = Schema.Struct({ text: Schema.String })
+const passThrough = (_call, next) => next
+const options = () => ({
+  input,
+  idempotent: true,
+  retry: Schedule.recurs(2),
+  timeoutMs: 30_000,
+  breaker: { failures: 5, cooldownMs: 1000 },
+  maxConcurrency: 1024,
+  middleware: [passThrough]
+})
+const noop = Tool.make("noop", options(), ({ text }) => Effect.succeed(text))
+const yielding = Tool.make("yielding", options(), ({ text }) => Effect.as(Effect.yieldNow(), text))
+
+const runtime = Runtime.defaultRuntime
+const manager = await Effect.runPromise(ToolManager.make({ middleware: [passThrough], maxConcurrency: 4096 }))
+await Effect.runPromise(manager.registerAll([noop, yielding]))
+const registrations = { noop: manager.find("noop"), yielding: manager.find("yielding") }
+const args = { text: "hi" }
+const meta = {}
+const bare = (tool) => () => Runtime.runFork(runtime, Tool.run(tool, args), { immediate: true })
+const piped = (tool) => () => Runtime.runFork(runtime, manager.execute(registrations[tool.name], args, meta), { immediate: true })
+const keyed = (tool) => {
+  let key = 0
+  return () => Runtime.runFork(runtime, manager.execute(registrations[tool.name], args, { [Idempotency.IdempotencyKey]: `k${key++}` }), { immediate: true })
+}
+
+/** µs per call of each batch of sequential calls (each must complete synchronously). */
+const perCall = (call) => {
+  for (let i = 0; i < 20_000; i++) call()
+  const samples = []
+  for (let b = 0; b < N / BATCH; b++) {
+    const start = performance.now()
+    for (let i = 0; i < BATCH; i++) {
+      if (call().unsafePoll() === null) throw new Error("a no-op call did not complete synchronously")
+    }
+    samples.push(((performance.now() - start) * 1000) / BATCH)
+  }
+  samples.sort((a, b) => a - b)
+  return { p50: samples[Math.floor(samples.length / 2)], p90: samples[Math.floor(samples.length * 0.9)] }
+}
+
+/** Calls per second with `IN_FLIGHT` calls overlapping. */
+const throughput = (call, total) =>
+  new Promise((resolve) => {
+    let started = 0
+    let done = 0
+    const start = performance.now()
+    const next = () => {
+      if (started === total) return
+      started++
+      call().addObserver(() => {
+        if (++done === total) resolve(total / ((performance.now() - start) / 1000))
+        else next()
+      })
+    }
+    for (let i = 0; i < IN_FLIGHT; i++) next()
+  })
+
+const bareCost = perCall(bare(noop))
+const pipedCost = perCall(piped(noop))
+const keyedCost = perCall(keyed(noop))
+
+const rates = { bare: [], piped: [] }
+await throughput(bare(yielding), 20_000)
+await throughput(piped(yielding), 20_000)
+for (let round = 0; round < ROUNDS; round++) {
+  rates.bare.push(await throughput(bare(yielding), N / 2))
+  rates.piped.push(await throughput(piped(yielding), N / 2))
+}
+const bareRate = median(rates.bare)
+const pipedRate = median(rates.piped)
+
+const us = (value) => value.toFixed(2)
+console.log(`| no-op tool, one call at a time (${N} calls, batches of ${BATCH}) | p50 µs/call | p90 µs/call |`)
+console.log("|---|---:|---:|")
+console.log(`| bare handler (\`Tool.run\`) | ${us(bareCost.p50)} | ${us(bareCost.p90)} |`)
+console.log(`| pipeline, all stages on | ${us(pipedCost.p50)} | ${us(pipedCost.p90)} |`)
+console.log(`| pipeline + idempotency key | ${us(keyedCost.p50)} | ${us(keyedCost.p90)} |`)
+console.log(`| **pipeline overhead** | **${us(pipedCost.p50 - bareCost.p50)}** | |`)
+console.log("")
+console.log(`| ${IN_FLIGHT} calls in flight (median of ${ROUNDS} rounds) | calls/s |`)
+console.log("|---|---:|")
+console.log(`| bare handler | ${Math.round(bareRate)} |`)
+console.log(`| pipeline, all stages on | ${Math.round(pipedRate)} |`)
+console.log(`| throughput lost | ${(100 * (1 - pipedRate / bareRate)).toFixed(1)} % |`)

@@ -1,0 +1,235 @@
+/**
+ * The execution pipeline every `tools/call` goes through (input already decoded by the
+ * caller): availability (state, sunset, client capabilities) → middleware (global, then the
+ * tool's) → idempotency key → admission (circuit breaker; per-tool and global concurrency,
+ * refused as overloaded with a retry-after hint rather than queued) → the handler in its own
+ * Scope, with a timeout per attempt and a retry Schedule for idempotent tools → result mapping
+ * (`Tool.resultOf`; the pipeline's own refusals are error results with their data in
+ * `structuredContent` or `_meta["machine-context/error"]`). Metrics are recorded on the way.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import type * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
+import { McpError } from "../../protocol/errors.js"
+import { RequestContext } from "../../protocol/RequestContext.js"
+import type { CallToolResult } from "../../schema/tools.js"
+import * as Tool from "../Tool.js"
+import * as Attempt from "./Attempt.js"
+import { CircuitOpen, MissingCapabilities, ToolTimeout, ToolUnavailable } from "./errors.js"
+import { IdempotencyKey, type IdempotencyStore } from "./Idempotency.js"
+import * as Lifecycle from "./Lifecycle.js"
+import * as Middleware from "./Middleware.js"
+import type { Registration } from "./Registration.js"
+
+/** The `_meta` key of a deprecated version's results. */
+export const DeprecationKey = "machine-context/deprecation"
+
+/** The pipeline's settings (the manager's options). */
+export interface Settings {
+  /** Timeout of a call when its tool sets none (ms); `Infinity` for none. */
+  readonly defaultTimeoutMs: number
+  /** Calls of one tool in flight at once when it sets no `maxConcurrency`. */
+  readonly defaultToolConcurrency: number
+  /** Calls of all tools in flight at once. */
+  readonly maxConcurrency: number
+  /** The retry-after hint of an overloaded answer (ms). */
+  readonly retryAfterMs: number
+  /** Middleware around every call (outermost first). */
+  readonly middleware: ReadonlyArray<Middleware.Middleware>
+  readonly idempotency: IdempotencyStore
+}
+
+type PipelineError = ToolTimeout | ToolUnavailable | CircuitOpen | MissingCapabilities
+
+const refusal = (registration: Registration, error: PipelineError): CallToolResult => {
+  const { _tag, ...data } = error
+  return Tool.errorResult(registration.tool, `${_tag}: ${describe(error)}`, { error: _tag, ...data })
+}
+
+const describe = (error: PipelineError): string => {
+  switch (error._tag) {
+    case "ToolTimeout":
+      return `tool ${error.name} did not answer within ${error.timeoutMs} ms`
+    case "ToolUnavailable":
+      return error.message
+    case "CircuitOpen":
+      return `tool ${error.name} is failing; retry after ${error.retryAfterMs} ms`
+    case "MissingCapabilities":
+      return `tool ${error.name} needs the client capabilities ${error.missing.join(", ")}`
+  }
+}
+
+const isPipelineError = (error: unknown): error is PipelineError =>
+  error instanceof ToolTimeout || error instanceof ToolUnavailable || error instanceof CircuitOpen || error instanceof MissingCapabilities
+
+const missingCapabilities = (required: ReadonlyArray<string>, declared: Record<string, unknown> | undefined): Array<string> =>
+  required.filter((capability) => declared?.[capability] === undefined)
+
+/** Runs calls for one manager. */
+export class Pipeline {
+  /** Calls of every tool in flight now. */
+  inFlight = 0
+
+  constructor(private readonly settings: Settings) {}
+
+  /** Runs `input` (decoded) through `registration`'s pipeline; `meta` is the request's `_meta`. */
+  execute(registration: Registration, input: unknown, meta: Readonly<Record<string, unknown>>): Effect.Effect<CallToolResult, McpError> {
+    return Effect.clockWith((clock) =>
+      Effect.suspend(() => {
+        const now = clock.unsafeCurrentTimeMillis()
+        const management = registration.tool.management
+        if (!Lifecycle.accepts(registration.state)) {
+          return Effect.succeed(refusal(registration, unavailable(registration, `tool ${registration.name}@${registration.version} is ${registration.state}`)))
+        }
+        if (registration.sunsetAt !== undefined && now >= registration.sunsetAt) {
+          return Effect.succeed(refusal(registration, unavailable(registration, `tool ${registration.name}@${registration.version} was retired on ${management.deprecated?.sunset}`)))
+        }
+        const call: Middleware.Call = { name: registration.name, version: registration.version, arguments: input, meta }
+        const key = meta[IdempotencyKey]
+        const guarded = typeof key === "string"
+          ? this.settings.idempotency.run(`${registration.name}@${registration.version}\n${key}`, this.admit(registration, input))
+          : this.admit(registration, input)
+        const middleware = this.settings.middleware.length === 0 ? management.middleware : [...this.settings.middleware, ...management.middleware]
+        const chained = middleware.length === 0 ? guarded : Middleware.compose(middleware, call, guarded)
+        const checked = management.requires.capabilities === undefined || management.requires.capabilities.length === 0
+          ? chained
+          : Effect.flatMap(Effect.serviceOption(RequestContext), (request) => {
+            const missing = missingCapabilities(management.requires.capabilities!, Option.getOrUndefined(request)?.peerCapabilities)
+            return missing.length === 0 ? chained : Effect.succeed(refusal(registration, new MissingCapabilities({ name: registration.name, missing })))
+          })
+        const deprecated = management.deprecated
+        return deprecated === undefined ? checked : Effect.map(checked, (result) => withDeprecation(result, deprecated))
+      })
+    )
+  }
+
+  /** Admission (breaker, concurrency) and the run. */
+  private admit(registration: Registration, input: unknown): Effect.Effect<CallToolResult, McpError> {
+    return Effect.clockWith((clock) =>
+      Effect.flatMap(Scope.make(), (scope) =>
+        Effect.withFiberRuntime<CallToolResult, McpError>((parent, status) => {
+          const limit = registration.tool.management.maxConcurrency ?? this.settings.defaultToolConcurrency
+          if (this.inFlight >= this.settings.maxConcurrency || registration.inFlight >= limit) {
+            const scoped = registration.inFlight >= limit ? `tool ${registration.name}` : "server"
+            return Effect.zipRight(Scope.close(scope, Exit.void), Effect.fail(new McpError({
+              code: -32000,
+              message: `Server overloaded: too many calls in flight (${scoped}); retry after ${this.settings.retryAfterMs} ms`,
+              data: { retryAfterMs: this.settings.retryAfterMs, tool: registration.name }
+            })))
+          }
+          const started = clock.unsafeCurrentTimeMillis()
+          const admission = registration.breaker.admit(started)
+          if (admission._tag === "Rejected") {
+            return Effect.zipRight(Scope.close(scope, Exit.void), Effect.succeed(refusal(registration, new CircuitOpen({ name: registration.name, retryAfterMs: admission.retryAfterMs }))))
+          }
+          return this.run(registration, input, admission.probe, started, clock, () => Attempt.fork(registration, input, parent, status.runtimeFlags, scope))
+        })
+      )
+    )
+  }
+
+  /**
+   * Counts the call in, lets the first attempt (already started) settle, retries an idempotent
+   * tool's failures on its Schedule, then counts it out and maps the outcome. A first attempt
+   * that finished synchronously and needs no retry is handled without waiting on anything.
+   */
+  private run(
+    registration: Registration,
+    input: unknown,
+    probe: boolean,
+    started: number,
+    clock: Clock.Clock,
+    start: () => Attempt.Attempt
+  ): Effect.Effect<CallToolResult> {
+    const management = registration.tool.management
+    registration.inFlight++
+    this.inFlight++
+    registration.metrics.started(registration.inFlight)
+    const busy = registration.inFlight === 1 ? registration.settle(started) : Effect.void
+    const first = start()
+    const retry = management.idempotent ? management.retry : undefined
+    const done = first.fiber.unsafePoll()
+    if (done !== null && (retry === undefined || !isRetryable(done))) {
+      return Effect.uninterruptible(Effect.zipRight(
+        busy,
+        Effect.zipRight(Scope.close(first.scope, done), Effect.suspend(() => this.finish(registration, probe, started, clock, done)))
+      ))
+    }
+    const timeoutMs = management.timeoutMs ?? this.settings.defaultTimeoutMs
+    const settled = Attempt.settle(registration, first, timeoutMs)
+    const attempts = retry === undefined
+      ? settled
+      : Effect.flatMap(settled, (exit) =>
+        isRetryable(exit) ? Effect.flatMap(Schedule.driver(retry), (driver) => retrying(exit, Attempt.run(registration, input, timeoutMs), driver)) : Effect.succeed(exit))
+    return Effect.zipRight(
+      busy,
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Effect.exit(restore(attempts)), (exit) =>
+          this.finish(registration, probe, started, clock, Exit.isSuccess(exit) ? exit.value : exit)))
+    )
+  }
+
+  /** Counts a call out (breaker, metrics, state, drain) and answers its outcome. */
+  private finish(registration: Registration, probe: boolean, started: number, clock: Clock.Clock, exit: Exit.Exit<unknown, unknown>): Effect.Effect<CallToolResult> {
+    const outcome = this.outcomeOf(registration, exit)
+    const ended = clock.unsafeCurrentTimeMillis()
+    registration.inFlight--
+    this.inFlight--
+    const failed = outcome !== undefined && outcome.result.isError === true
+    if (outcome === undefined) registration.breaker.release(probe)
+    else if (registration.breaker.record(!failed, probe, ended)) registration.metrics.breaker(registration.breaker.state(ended))
+    registration.metrics.ended(registration.inFlight, ended - started, failed)
+    const settled = registration.settle(ended)
+    if (registration.inFlight === 0) registration.idle?.()
+    const answer: Effect.Effect<CallToolResult> = outcome === undefined
+      ? Effect.failCause((exit as Exit.Failure<unknown, unknown>).cause as Cause.Cause<never>)
+      : outcome.defect === undefined
+      ? Effect.succeed(outcome.result)
+      : Effect.as(Tool.logDefect(registration.name, outcome.defect), outcome.result)
+    return settled === Effect.void ? answer : Effect.zipRight(settled, answer)
+  }
+
+  private outcomeOf(registration: Registration, exit: Exit.Exit<unknown, unknown>): Tool.Outcome | undefined {
+    if (Exit.isFailure(exit)) {
+      if (registration.stopped && Cause.isInterruptedOnly(exit.cause)) {
+        return { result: refusal(registration, unavailable(registration, `tool ${registration.name}@${registration.version} was unregistered while the call ran`)) }
+      }
+      const failure = Cause.failureOption(exit.cause)
+      if (Option.isSome(failure) && isPipelineError(failure.value)) return { result: refusal(registration, failure.value) }
+    }
+    return Tool.outcomeOf(registration.tool, exit)
+  }
+}
+
+/** Whether a failed attempt may be retried: a typed failure (or a timeout), not a defect or an interruption. */
+const isRetryable = (exit: Exit.Exit<unknown, unknown>): boolean => Exit.isFailure(exit) && Option.isSome(Cause.failureOption(exit.cause))
+
+/** Runs `next` again after a retryable failure while `driver` continues; the last exit otherwise. */
+const retrying = (
+  exit: Exit.Exit<unknown, unknown>,
+  next: Effect.Effect<Exit.Exit<unknown, unknown>>,
+  driver: Schedule.ScheduleDriver<unknown, unknown, never>
+): Effect.Effect<Exit.Exit<unknown, unknown>> =>
+  isRetryable(exit)
+    ? Effect.matchEffect(driver.next(Option.getOrUndefined(Cause.failureOption((exit as Exit.Failure<unknown, unknown>).cause))), {
+      onFailure: () => Effect.succeed(exit),
+      onSuccess: () => Effect.flatMap(next, (again) => retrying(again, next, driver))
+    })
+    : Effect.succeed(exit)
+
+const unavailable = (registration: Registration, message: string) =>
+  new ToolUnavailable({ name: registration.name, version: registration.version, state: registration.state, message })
+
+const withDeprecation = (result: CallToolResult, deprecated: Tool.Deprecation): CallToolResult => ({
+  ...result,
+  _meta: {
+    ...result._meta,
+    [DeprecationKey]: { message: deprecated.message ?? "This tool version is deprecated", ...(deprecated.sunset === undefined ? {} : { sunset: deprecated.sunset }) }
+  }
+})
