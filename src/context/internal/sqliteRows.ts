@@ -1,0 +1,189 @@
+/**
+ * The rows of the SQLite store and their codec: records and history entries to row values and
+ * back, values as JSON text, or sealed (AES-256-GCM) when the store has a key. Stored rows are
+ * decoded with Schemas: a row that does not decode is `Corrupt`, a sealed value that does not
+ * open (or a plain value where a sealed one belongs) is `Tampered`.
+ *
+ * @internal
+ */
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import type { ContextRecord, HistoryEntry } from "../ContextStore.js"
+import { PersistenceError } from "../ContextStore.js"
+import type { Cipher } from "../Encryption.js"
+
+/** A stored value: JSON text, or a sealed blob. */
+const Stored = Schema.Union(Schema.String, Schema.Uint8ArrayFromSelf)
+
+/** A row of `heads`. */
+export const HeadRow = Schema.Struct({
+  id: Schema.String,
+  version: Schema.Number,
+  hash: Schema.String,
+  value: Stored,
+  schema: Schema.NullOr(Schema.String),
+  parent: Schema.NullOr(Schema.String),
+  owner: Schema.NullOr(Schema.String),
+  labels: Schema.String,
+  created_at: Schema.Number,
+  updated_at: Schema.Number
+})
+export type HeadRow = typeof HeadRow.Type
+
+/** A row of `history`. */
+export const HistoryRow = Schema.Struct({
+  id: Schema.String,
+  version: Schema.Number,
+  value: Stored,
+  patch: Stored,
+  actor: Schema.NullOr(Schema.String),
+  at: Schema.Number,
+  hash: Schema.String,
+  previous_hash: Schema.String
+})
+export type HistoryRow = typeof HistoryRow.Type
+
+/** The columns of each table, in the order of the row structs. */
+export const headColumns = Object.keys(HeadRow.fields) as ReadonlyArray<keyof HeadRow>
+export const historyColumns = Object.keys(HistoryRow.fields) as ReadonlyArray<keyof HistoryRow>
+
+const Labels = Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.String }))
+const decodeHeadRow = Schema.decodeUnknownEither(HeadRow)
+const decodeHistoryRow = Schema.decodeUnknownEither(HistoryRow)
+const decodeLabels = Schema.decodeEither(Labels)
+
+const corrupt = (what: string, error: ParseResult.ParseError) =>
+  new PersistenceError({ reason: "Corrupt", message: `${what}: ${ParseResult.TreeFormatter.formatErrorSync(error)}` })
+
+/** What a sealed value is bound to: the column it belongs in, the context id and the version. */
+const aad = (column: string, id: string, version: number) => JSON.stringify([column, id, version])
+
+/** Row values from records and entries, and back. */
+export interface Codec {
+  readonly headRow: (record: ContextRecord) => Either.Either<HeadRow, PersistenceError>
+  readonly historyRow: (entry: HistoryEntry) => Either.Either<HistoryRow, PersistenceError>
+  readonly record: (row: unknown) => Either.Either<ContextRecord, PersistenceError>
+  readonly entry: (row: unknown) => Either.Either<HistoryEntry, PersistenceError>
+}
+
+const toJson = (value: unknown, what: string): Either.Either<string, PersistenceError> => {
+  try {
+    const text = JSON.stringify(value)
+    return typeof text === "string"
+      ? Either.right(text)
+      : Either.left(new PersistenceError({ reason: "Io", message: `${what} is not JSON` }))
+  } catch (cause) {
+    return Either.left(new PersistenceError({ reason: "Io", message: `${what} is not JSON: ${String(cause)}` }))
+  }
+}
+
+const fromJson = (text: string, what: string): Either.Either<unknown, PersistenceError> => {
+  try {
+    return Either.right(JSON.parse(text))
+  } catch {
+    return Either.left(new PersistenceError({ reason: "Corrupt", message: `${what} is not JSON` }))
+  }
+}
+
+/** The codec of a store, sealing values with `cipher` when there is one. */
+export const makeCodec = (cipher: Option.Option<Cipher>): Codec => {
+  const seal = (value: unknown, column: string, id: string, version: number) =>
+    Either.map(toJson(value, `${column} of ${id}@${version}`), (text): string | Uint8Array =>
+      Option.isSome(cipher) ? cipher.value.seal(text, aad(column, id, version)) : text)
+
+  const open = (stored: string | Uint8Array, column: string, id: string, version: number) => {
+    const where = `${column} of ${id}@${version}`
+    if (Option.isNone(cipher)) {
+      return typeof stored === "string"
+        ? fromJson(stored, where)
+        : Either.left(
+          new PersistenceError({ reason: "Tampered", message: `${where} is encrypted and the store has no key` })
+        )
+    }
+    if (typeof stored === "string") {
+      return Either.left(new PersistenceError({ reason: "Tampered", message: `${where} is not encrypted` }))
+    }
+    return Option.match(cipher.value.open(stored, aad(column, id, version)), {
+      onNone: () => Either.left(new PersistenceError({ reason: "Tampered", message: `${where} does not authenticate` })),
+      onSome: (text) => fromJson(text, where)
+    })
+  }
+
+  return {
+    headRow: (record) =>
+      Either.all({
+        value: seal(record.value, "head.value", record.id, record.version),
+        schema: record.schema === undefined ? Either.right(null) : toJson(record.schema, `schema of ${record.id}`),
+        labels: toJson(record.labels, `labels of ${record.id}`)
+      }).pipe(Either.map(({ labels, schema, value }) => ({
+        id: record.id,
+        version: record.version,
+        hash: record.hash,
+        value,
+        schema,
+        parent: record.parent ?? null,
+        owner: record.owner ?? null,
+        labels,
+        created_at: record.createdAt,
+        updated_at: record.updatedAt
+      }))),
+    historyRow: (entry) =>
+      Either.all({
+        value: seal(entry.value, "history.value", entry.id, entry.version),
+        patch: seal(entry.patch, "history.patch", entry.id, entry.version)
+      }).pipe(Either.map(({ patch, value }) => ({
+        id: entry.id,
+        version: entry.version,
+        value,
+        patch,
+        actor: entry.actor ?? null,
+        at: entry.at,
+        hash: entry.hash,
+        previous_hash: entry.previousHash
+      }))),
+    record: (input) =>
+      Either.gen(function*() {
+        const row = yield* Either.mapLeft(decodeHeadRow(input), (error) => corrupt("a row of heads", error))
+        const value = yield* open(row.value, "head.value", row.id, row.version)
+        const labels = yield* Either.mapLeft(decodeLabels(row.labels), (error) => corrupt(`labels of ${row.id}`, error))
+        const schema = row.schema === null ? undefined : yield* fromJson(row.schema, `schema of ${row.id}`)
+        const record: ContextRecord = {
+          id: row.id,
+          value,
+          version: row.version,
+          hash: row.hash,
+          labels,
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+          ...(schema === undefined ? {} : { schema }),
+          ...(row.parent === null ? {} : { parent: row.parent }),
+          ...(row.owner === null ? {} : { owner: row.owner })
+        }
+        return record
+      }),
+    entry: (input) =>
+      Either.gen(function*() {
+        const row = yield* Either.mapLeft(decodeHistoryRow(input), (error) => corrupt("a row of history", error))
+        const value = yield* open(row.value, "history.value", row.id, row.version)
+        const patch = yield* open(row.patch, "history.patch", row.id, row.version)
+        if (!Array.isArray(patch)) {
+          return yield* Either.left(
+            new PersistenceError({ reason: "Corrupt", message: `history.patch of ${row.id}@${row.version} is not an array` })
+          )
+        }
+        const entry: HistoryEntry = {
+          id: row.id,
+          version: row.version,
+          value,
+          patch,
+          at: row.at,
+          hash: row.hash,
+          previousHash: row.previous_hash,
+          ...(row.actor === null ? {} : { actor: row.actor })
+        }
+        return entry
+      })
+  }
+}

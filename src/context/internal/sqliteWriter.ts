@@ -1,0 +1,161 @@
+/**
+ * Group commit for the SQLite store. Commits wait in a queue; one writer fiber takes every
+ * commit waiting (up to `maxBatch`) and applies them in one transaction, in the order they were
+ * submitted; each caller is answered once that transaction has committed (durable: WAL with
+ * `synchronous = FULL`). Consecutive puts of a batch go into multi-row statements.
+ *
+ * When a batch fails, its members are retried each in a transaction of its own, so one bad
+ * commit fails alone and every commit stays atomic; a `Locked` database fails the whole batch
+ * at once (retrying would wait out the busy timeout once per member).
+ *
+ * @internal
+ */
+import type * as SqlClient from "@effect/sql/SqlClient"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import { PersistenceError } from "../ContextStore.js"
+import type { HeadRow, HistoryRow } from "./sqliteRows.js"
+import { headColumns, historyColumns } from "./sqliteRows.js"
+import { toPersistenceError } from "./sqliteSchema.js"
+
+/** One row-level change, ready to write. */
+export type Op =
+  | {
+    readonly _tag: "Put"
+    readonly head: HeadRow
+    readonly entry: HistoryRow
+    /** History entries up to this version are pruned (0: none). */
+    readonly pruneTo: number
+  }
+  | { readonly _tag: "Delete"; readonly id: string }
+
+interface Pending {
+  readonly ops: ReadonlyArray<Op>
+  readonly done: Deferred.Deferred<void, PersistenceError>
+}
+
+/** The writer of a store. */
+export interface Writer {
+  /** Applies `ops` atomically, in a batch with whatever else is waiting; succeeds once durable. */
+  readonly submit: (ops: ReadonlyArray<Op>) => Effect.Effect<void, PersistenceError>
+  /** Whether the store is closed (its scope ended). */
+  readonly isClosed: () => boolean
+}
+
+/** Rows per multi-row statement (SQLite allows 32,766 parameters per statement). */
+const ROWS_PER_STATEMENT = 256
+
+const placeholders = (rows: number, columns: number) => {
+  const row = `(${Array(columns).fill("?").join(", ")})`
+  return Array(rows).fill(row).join(", ")
+}
+
+const upsertHeads = (rows: ReadonlyArray<HeadRow>) =>
+  `INSERT INTO heads (${headColumns.join(", ")}) VALUES ${placeholders(rows.length, headColumns.length)}
+   ON CONFLICT (id) DO UPDATE SET ${headColumns.filter((c) => c !== "id").map((c) => `${c} = excluded.${c}`).join(", ")}`
+
+const insertHistory = (rows: ReadonlyArray<HistoryRow>) =>
+  `INSERT INTO history (${historyColumns.join(", ")}) VALUES ${placeholders(rows.length, historyColumns.length)}`
+
+const pruneHistory = (rows: number) =>
+  `DELETE FROM history WHERE (id, version) IN (
+     SELECT h.id, h.version FROM (VALUES ${placeholders(rows, 2)}) AS p
+     JOIN history AS h ON h.id = p.column1 AND h.version <= p.column2)`
+
+const chunksOf = <A>(items: ReadonlyArray<A>): ReadonlyArray<ReadonlyArray<A>> => {
+  const chunks: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) chunks.push(items.slice(i, i + ROWS_PER_STATEMENT))
+  return chunks
+}
+
+const writePuts = (sql: SqlClient.SqlClient, puts: ReadonlyArray<Extract<Op, { _tag: "Put" }>>) =>
+  Effect.forEach(chunksOf(puts), (chunk) => {
+    const heads = chunk.map((put) => put.head)
+    const entries = chunk.map((put) => put.entry)
+    const prunes = chunk.filter((put) => put.pruneTo > 0)
+    return Effect.all([
+      sql.unsafe(upsertHeads(heads), heads.flatMap((row) => headColumns.map((c) => row[c]))),
+      sql.unsafe(insertHistory(entries), entries.flatMap((row) => historyColumns.map((c) => row[c]))),
+      prunes.length === 0
+        ? Effect.void
+        : sql.unsafe(pruneHistory(prunes.length), prunes.flatMap((put) => [put.head.id, put.pruneTo]))
+    ], { discard: true })
+  }, { discard: true })
+
+/** Applies `ops` in order: runs of puts in multi-row statements, deletes one by one. */
+const applyOps = (sql: SqlClient.SqlClient, ops: ReadonlyArray<Op>) =>
+  Effect.suspend(() => {
+    const steps: Array<Effect.Effect<unknown, unknown>> = []
+    let run: Array<Extract<Op, { _tag: "Put" }>> = []
+    const flush = () => {
+      if (run.length > 0) steps.push(writePuts(sql, run))
+      run = []
+    }
+    for (const op of ops) {
+      if (op._tag === "Put") {
+        run.push(op)
+        continue
+      }
+      flush()
+      steps.push(sql`DELETE FROM history WHERE id = ${op.id}`, sql`DELETE FROM heads WHERE id = ${op.id}`)
+    }
+    flush()
+    return Effect.all(steps, { discard: true })
+  })
+
+/** Starts the writer fiber; closing the scope stops taking commits and finishes the queued ones. */
+export const make = (
+  sql: SqlClient.SqlClient,
+  maxBatch: number
+): Effect.Effect<Writer, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const queue = yield* Queue.unbounded<Pending>()
+    let closed = false
+
+    const runBatch = (batch: ReadonlyArray<Pending>): Effect.Effect<void> =>
+      sql.withTransaction(applyOps(sql, batch.flatMap((pending) => pending.ops))).pipe(
+        Effect.matchCauseEffect({
+          onSuccess: () => Effect.forEach(batch, (pending) => Deferred.succeed(pending.done, undefined), { discard: true }),
+          onFailure: (cause) => {
+            const error = toPersistenceError(Cause.squash(cause))
+            return batch.length > 1 && error.reason !== "Locked"
+              ? Effect.forEach(batch, (pending) => runBatch([pending]), { discard: true })
+              : Effect.forEach(batch, (pending) => Deferred.fail(pending.done, error), { discard: true })
+          }
+        })
+      )
+
+    const fiber = yield* Queue.takeBetween(queue, 1, maxBatch).pipe(
+      Effect.flatMap((batch) => Effect.uninterruptible(runBatch(Chunk.toReadonlyArray(batch)))),
+      Effect.forever,
+      Effect.forkDaemon
+    )
+
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        closed = true
+        yield* Fiber.interrupt(fiber)
+        const rest = yield* Queue.takeAll(queue)
+        if (Chunk.isNonEmpty(rest)) yield* runBatch(Chunk.toReadonlyArray(rest))
+        yield* Queue.shutdown(queue)
+      })
+    )
+
+    const closedError = new PersistenceError({ reason: "Closed", message: "the store is closed" })
+    const submit = (ops: ReadonlyArray<Op>) =>
+      Effect.suspend(() => {
+        if (closed) return Effect.fail(closedError)
+        // Checked and offered in one synchronous step: the finalizer cannot slip in between.
+        const done = Deferred.unsafeMake<void, PersistenceError>(FiberId.none)
+        Queue.unsafeOffer(queue, { ops, done })
+        return Deferred.await(done)
+      })
+
+    return { submit, isClosed: () => closed }
+  })
