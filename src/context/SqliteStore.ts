@@ -53,6 +53,12 @@ export interface Options {
   readonly maxBatch?: number | undefined
 }
 
+/**
+ * A histogram of the commits that shared each SQLite transaction (group commit at work): read it
+ * with `Metric.value`, or export it with the application's metrics.
+ */
+export const commitsPerTransaction = Writer.commitsPerTransaction
+
 /** Heads read per query by `scan`. */
 const SCAN_PAGE = 2000
 

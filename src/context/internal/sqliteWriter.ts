@@ -17,6 +17,8 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import { PersistenceError } from "../ContextStore.js"
@@ -47,6 +49,13 @@ export interface Writer {
   /** Whether the store is closed (its scope ended). */
   readonly isClosed: () => boolean
 }
+
+/** Commits per SQLite transaction, failed ones and the retries of their members included. */
+export const commitsPerTransaction = Metric.histogram(
+  "machine_context_store_commits_per_transaction",
+  MetricBoundaries.exponential({ start: 1, factor: 2, count: 12 }),
+  "commits sharing one SQLite transaction (group commit)"
+)
 
 /** Rows per multi-row statement (SQLite allows 32,766 parameters per statement). */
 const ROWS_PER_STATEMENT = 256
@@ -119,7 +128,8 @@ export const make = (
     let closed = false
 
     const runBatch = (batch: ReadonlyArray<Pending>): Effect.Effect<void> =>
-      sql.withTransaction(applyOps(sql, batch.flatMap((pending) => pending.ops))).pipe(
+      Metric.update(commitsPerTransaction, batch.length).pipe(
+        Effect.zipRight(sql.withTransaction(applyOps(sql, batch.flatMap((pending) => pending.ops)))),
         Effect.matchCauseEffect({
           onSuccess: () => Effect.forEach(batch, (pending) => Deferred.succeed(pending.done, undefined), { discard: true }),
           onFailure: (cause) => {
@@ -131,19 +141,22 @@ export const make = (
         })
       )
 
-    const fiber = yield* Queue.takeBetween(queue, 1, maxBatch).pipe(
-      Effect.flatMap((batch) => Effect.uninterruptible(runBatch(Chunk.toReadonlyArray(batch)))),
-      Effect.forever,
-      Effect.forkDaemon
-    )
+    // Taking from the queue is never interrupted (an item handed to an interrupted taker would be
+    // lost): closing enqueues `stop` behind the last commit and waits for the writer to reach it.
+    const stop: Pending = { ops: [], done: Deferred.unsafeMake(FiberId.none) }
+    const loop: Effect.Effect<void> = Effect.flatMap(Queue.takeBetween(queue, 1, maxBatch), (chunk) => {
+      const batch = Chunk.toReadonlyArray(chunk)
+      const commits = batch.filter((pending) => pending !== stop)
+      const run = commits.length === 0 ? Effect.void : runBatch(commits)
+      return commits.length < batch.length ? run : Effect.zipRight(run, loop)
+    })
+    const fiber = yield* Effect.forkDaemon(loop)
 
     yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
+      Effect.suspend(() => {
         closed = true
-        yield* Fiber.interrupt(fiber)
-        const rest = yield* Queue.takeAll(queue)
-        if (Chunk.isNonEmpty(rest)) yield* runBatch(Chunk.toReadonlyArray(rest))
-        yield* Queue.shutdown(queue)
+        Queue.unsafeOffer(queue, stop)
+        return Effect.zipRight(Fiber.await(fiber), Queue.shutdown(queue))
       })
     )
 
