@@ -118,6 +118,16 @@ const applyOps = (sql: SqlClient.SqlClient, ops: ReadonlyArray<Op>) =>
     return Effect.all(steps, { discard: true })
   })
 
+/**
+ * Lets Node's event loop turn. better-sqlite3 is synchronous and a batch resumes its callers on
+ * microtasks: without this, writers committing back to back would keep timers and I/O waiting
+ * (Effect's scheduler turns to a timer only every 2048 rounds). It also lets commits gather.
+ */
+const toEventLoop = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
 /** Starts the writer fiber; closing the scope stops taking commits and finishes the queued ones. */
 export const make = (
   sql: SqlClient.SqlClient,
@@ -148,7 +158,7 @@ export const make = (
       const batch = Chunk.toReadonlyArray(chunk)
       const commits = batch.filter((pending) => pending !== stop)
       const run = commits.length === 0 ? Effect.void : runBatch(commits)
-      return commits.length < batch.length ? run : Effect.zipRight(run, loop)
+      return commits.length < batch.length ? run : Effect.zipRight(run, Effect.zipRight(toEventLoop, loop))
     })
     const fiber = yield* Effect.forkDaemon(loop)
 
