@@ -60,7 +60,7 @@ export interface Options {
 export const commitsPerTransaction = Writer.commitsPerTransaction
 
 /** Heads read per query by `scan`. */
-const SCAN_PAGE = 2000
+const SCAN_PAGE = 5000
 
 /** Opens the store in the current scope; closing the scope finishes queued commits, then closes the file. */
 export const make = (options: Options): Effect.Effect<Service, PersistenceError | Encryption.InvalidKey, Scope.Scope> =>

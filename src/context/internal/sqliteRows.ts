@@ -49,10 +49,9 @@ export type HistoryRow = typeof HistoryRow.Type
 export const headColumns = Object.keys(HeadRow.fields) as ReadonlyArray<keyof HeadRow>
 export const historyColumns = Object.keys(HistoryRow.fields) as ReadonlyArray<keyof HistoryRow>
 
-const Labels = Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.String }))
+const isLabels = Schema.is(Schema.Record({ key: Schema.String, value: Schema.String }))
 const decodeHeadRow = Schema.decodeUnknownEither(HeadRow)
 const decodeHistoryRow = Schema.decodeUnknownEither(HistoryRow)
-const decodeLabels = Schema.decodeEither(Labels)
 
 const corrupt = (what: string, error: ParseResult.ParseError) =>
   new PersistenceError({ reason: "Corrupt", message: `${what}: ${ParseResult.TreeFormatter.formatErrorSync(error)}` })
@@ -143,26 +142,34 @@ export const makeCodec = (cipher: Option.Option<Cipher>): Codec => {
         hash: entry.hash,
         previous_hash: entry.previousHash
       }))),
-    record: (input) =>
-      Either.gen(function*() {
-        const row = yield* Either.mapLeft(decodeHeadRow(input), (error) => corrupt("a row of heads", error))
-        const value = yield* open(row.value, "head.value", row.id, row.version)
-        const labels = yield* Either.mapLeft(decodeLabels(row.labels), (error) => corrupt(`labels of ${row.id}`, error))
-        const schema = row.schema === null ? undefined : yield* fromJson(row.schema, `schema of ${row.id}`)
-        const record: ContextRecord = {
-          id: row.id,
-          value,
-          version: row.version,
-          hash: row.hash,
-          labels,
-          createdAt: row.created_at,
-          updatedAt: row.updated_at,
-          ...(schema === undefined ? {} : { schema }),
-          ...(row.parent === null ? {} : { parent: row.parent }),
-          ...(row.owner === null ? {} : { owner: row.owner })
-        }
-        return record
-      }),
+    // Straight-line rather than `Either.gen`: recovery decodes every head, and this is its cost.
+    record: (input) => {
+      const row = decodeHeadRow(input)
+      if (Either.isLeft(row)) return Either.left(corrupt("a row of heads", row.left))
+      const { created_at, id, owner, parent, updated_at, version } = row.right
+      const value = open(row.right.value, "head.value", id, version)
+      if (Either.isLeft(value)) return Either.left(value.left)
+      const labels = fromJson(row.right.labels, `labels of ${id}`)
+      if (Either.isLeft(labels)) return Either.left(labels.left)
+      if (!isLabels(labels.right)) {
+        return Either.left(new PersistenceError({ reason: "Corrupt", message: `labels of ${id} are not strings` }))
+      }
+      const schema = row.right.schema === null ? undefined : fromJson(row.right.schema, `schema of ${id}`)
+      if (schema !== undefined && Either.isLeft(schema)) return Either.left(schema.left)
+      const record: ContextRecord = {
+        id,
+        value: value.right,
+        version,
+        hash: row.right.hash,
+        labels: labels.right,
+        createdAt: created_at,
+        updatedAt: updated_at,
+        ...(schema === undefined ? {} : { schema: schema.right }),
+        ...(parent === null ? {} : { parent }),
+        ...(owner === null ? {} : { owner })
+      }
+      return Either.right(record)
+    },
     entry: (input) =>
       Either.gen(function*() {
         const row = yield* Either.mapLeft(decodeHistoryRow(input), (error) => corrupt("a row of history", error))
