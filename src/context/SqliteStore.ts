@@ -32,6 +32,7 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Crypto from "node:crypto"
 import * as Fs from "node:fs/promises"
 import type { Service } from "./ContextStore.js"
 import { ContextStore, PersistenceError } from "./ContextStore.js"
@@ -89,6 +90,11 @@ export const make = (options: Options): Effect.Effect<Service, PersistenceError 
           ? Effect.fail(new PersistenceError({ reason: "Closed", message: "the store is closed" }))
           : Effect.mapError(effect, toPersistenceError)
       )
+    const fileIo = (what: string, io: () => Promise<void>) =>
+      guard(Effect.tryPromise({
+        try: io,
+        catch: (cause) => new PersistenceError({ reason: "Io", message: `${what}: ${String(cause)}` })
+      }))
     const decodeAll = <A>(rows: ReadonlyArray<unknown>, decode: (row: unknown) => Either.Either<A, PersistenceError>) =>
       Either.all(rows.map(decode))
 
@@ -145,17 +151,16 @@ export const make = (options: Options): Effect.Effect<Service, PersistenceError 
     // meanwhile through this connection are copied too, so the copy is consistent.
     const backup: Service["backup"] = (path) =>
       Effect.gen(function*() {
-        const temporary = `${path}.${process.pid}-${Date.now()}.partial`
+        const temporary = `${path}.${Crypto.randomBytes(6).toString("hex")}.partial`
         yield* guard(client.backup(temporary)).pipe(
-          Effect.zipRight(guard(Effect.tryPromise(() => Fs.rename(temporary, path)))),
+          Effect.zipRight(fileIo(`cannot write the backup to ${path}`, () => Fs.rename(temporary, path))),
           Effect.tapError(() => Effect.promise(() => Fs.rm(temporary, { force: true })))
         )
       })
 
     const restoring = yield* Effect.makeSemaphore(1)
     const restore: Service["restore"] = (path) =>
-      guard(Effect.tryPromise(() => Fs.access(path))).pipe(
-        Effect.mapError(() => new PersistenceError({ reason: "Io", message: `no backup file at ${path}` })),
+      fileIo(`no backup file at ${path}`, () => Fs.access(path)).pipe(
         Effect.zipRight(
           guard(
             Effect.acquireUseRelease(
