@@ -106,12 +106,10 @@ export const make = (options: Options): Effect.Effect<Service, PersistenceError 
             ops.push(write)
             continue
           }
-          const head = codec.headRow(write.record)
-          if (Either.isLeft(head)) return Effect.fail(head.left)
-          const entry = codec.historyRow(write.entry)
-          if (Either.isLeft(entry)) return Effect.fail(entry.left)
+          const rows = codec.putRows(write.record, write.entry)
+          if (Either.isLeft(rows)) return Effect.fail(rows.left)
           const pruneTo = write.entry.version - Math.max(0, Math.floor(write.keepHistory))
-          ops.push({ _tag: "Put", head: head.right, entry: entry.right, pruneTo: Math.max(0, pruneTo) })
+          ops.push({ _tag: "Put", ...rows.right, pruneTo: Math.max(0, pruneTo) })
         }
         return ops.length === 0 ? Effect.void : writer.submit(ops)
       })

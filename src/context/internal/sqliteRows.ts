@@ -56,13 +56,19 @@ const decodeHistoryRow = Schema.decodeUnknownEither(HistoryRow)
 const corrupt = (what: string, error: ParseResult.ParseError) =>
   new PersistenceError({ reason: "Corrupt", message: `${what}: ${ParseResult.TreeFormatter.formatErrorSync(error)}` })
 
-/** What a sealed value is bound to: the column it belongs in, the context id and the version. */
-const aad = (column: string, id: string, version: number) => JSON.stringify([column, id, version])
+/**
+ * What a sealed value is bound to: what it is (`value`, the same in a head and in the entry of its
+ * version, or `history.patch`), the context id and the version.
+ */
+const aad = (kind: string, id: string, version: number) => JSON.stringify([kind, id, version])
 
 /** Row values from records and entries, and back. */
 export interface Codec {
-  readonly headRow: (record: ContextRecord) => Either.Either<HeadRow, PersistenceError>
-  readonly historyRow: (entry: HistoryEntry) => Either.Either<HistoryRow, PersistenceError>
+  /** The rows of a Put: the head and the history entry of its version. */
+  readonly putRows: (
+    record: ContextRecord,
+    entry: HistoryEntry
+  ) => Either.Either<{ readonly head: HeadRow; readonly entry: HistoryRow }, PersistenceError>
   readonly record: (row: unknown) => Either.Either<ContextRecord, PersistenceError>
   readonly entry: (row: unknown) => Either.Either<HistoryEntry, PersistenceError>
 }
@@ -111,43 +117,49 @@ export const makeCodec = (cipher: Option.Option<Cipher>): Codec => {
   }
 
   return {
-    headRow: (record) =>
-      Either.all({
-        value: seal(record.value, "head.value", record.id, record.version),
+    putRows: (record, entry) => {
+      const value = seal(record.value, "value", record.id, record.version)
+      // The entry of the head's version holds the same value: one sealed copy serves both rows.
+      const entryValue = entry.value === record.value && entry.id === record.id && entry.version === record.version
+        ? value
+        : seal(entry.value, "value", entry.id, entry.version)
+      return Either.all({
+        value,
+        entryValue,
+        patch: seal(entry.patch, "history.patch", entry.id, entry.version),
         schema: record.schema === undefined ? Either.right(null) : toJson(record.schema, `schema of ${record.id}`),
         labels: toJson(record.labels, `labels of ${record.id}`)
-      }).pipe(Either.map(({ labels, schema, value }) => ({
-        id: record.id,
-        version: record.version,
-        hash: record.hash,
-        value,
-        schema,
-        parent: record.parent ?? null,
-        owner: record.owner ?? null,
-        labels,
-        created_at: record.createdAt,
-        updated_at: record.updatedAt
-      }))),
-    historyRow: (entry) =>
-      Either.all({
-        value: seal(entry.value, "history.value", entry.id, entry.version),
-        patch: seal(entry.patch, "history.patch", entry.id, entry.version)
-      }).pipe(Either.map(({ patch, value }) => ({
-        id: entry.id,
-        version: entry.version,
-        value,
-        patch,
-        actor: entry.actor ?? null,
-        at: entry.at,
-        hash: entry.hash,
-        previous_hash: entry.previousHash
-      }))),
+      }).pipe(Either.map(({ entryValue, labels, patch, schema, value }) => ({
+        head: {
+          id: record.id,
+          version: record.version,
+          hash: record.hash,
+          value,
+          schema,
+          parent: record.parent ?? null,
+          owner: record.owner ?? null,
+          labels,
+          created_at: record.createdAt,
+          updated_at: record.updatedAt
+        },
+        entry: {
+          id: entry.id,
+          version: entry.version,
+          value: entryValue,
+          patch,
+          actor: entry.actor ?? null,
+          at: entry.at,
+          hash: entry.hash,
+          previous_hash: entry.previousHash
+        }
+      })))
+    },
     // Straight-line rather than `Either.gen`: recovery decodes every head, and this is its cost.
     record: (input) => {
       const row = decodeHeadRow(input)
       if (Either.isLeft(row)) return Either.left(corrupt("a row of heads", row.left))
       const { created_at, id, owner, parent, updated_at, version } = row.right
-      const value = open(row.right.value, "head.value", id, version)
+      const value = open(row.right.value, "value", id, version)
       if (Either.isLeft(value)) return Either.left(value.left)
       const labels = fromJson(row.right.labels, `labels of ${id}`)
       if (Either.isLeft(labels)) return Either.left(labels.left)
@@ -173,7 +185,7 @@ export const makeCodec = (cipher: Option.Option<Cipher>): Codec => {
     entry: (input) =>
       Either.gen(function*() {
         const row = yield* Either.mapLeft(decodeHistoryRow(input), (error) => corrupt("a row of history", error))
-        const value = yield* open(row.value, "history.value", row.id, row.version)
+        const value = yield* open(row.value, "value", row.id, row.version)
         const patch = yield* open(row.patch, "history.patch", row.id, row.version)
         if (!Array.isArray(patch)) {
           return yield* Either.left(
