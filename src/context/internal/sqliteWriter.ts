@@ -13,10 +13,8 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as Queue from "effect/Queue"
@@ -39,7 +37,8 @@ export type Op =
 
 interface Pending {
   readonly ops: ReadonlyArray<Op>
-  readonly done: Deferred.Deferred<void, PersistenceError>
+  /** Answers the caller (an `Effect.async` callback: cheaper than a Deferred per commit). */
+  readonly done: (outcome: Effect.Effect<void, PersistenceError>) => void
 }
 
 /** The writer of a store. */
@@ -83,14 +82,21 @@ const chunksOf = <A>(items: ReadonlyArray<A>): ReadonlyArray<ReadonlyArray<A>> =
   return chunks
 }
 
+/** The values of `rows`, row after row, column after column (the hot path of a batch: plain loops). */
+const parameters = <Row>(rows: ReadonlyArray<Row>, columns: ReadonlyArray<keyof Row>) => {
+  const values: Array<unknown> = []
+  for (const row of rows) for (const column of columns) values.push(row[column])
+  return values
+}
+
 const writePuts = (sql: SqlClient.SqlClient, puts: ReadonlyArray<Extract<Op, { _tag: "Put" }>>) =>
   Effect.forEach(chunksOf(puts), (chunk) => {
     const heads = chunk.map((put) => put.head)
     const entries = chunk.map((put) => put.entry)
     const prunes = chunk.filter((put) => put.pruneTo > 0)
     return Effect.all([
-      sql.unsafe(upsertHeads(heads), heads.flatMap((row) => headColumns.map((c) => row[c]))),
-      sql.unsafe(insertHistory(entries), entries.flatMap((row) => historyColumns.map((c) => row[c]))),
+      sql.unsafe(upsertHeads(heads), parameters(heads, headColumns)),
+      sql.unsafe(insertHistory(entries), parameters(entries, historyColumns)),
       prunes.length === 0
         ? Effect.void
         : sql.unsafe(pruneHistory(prunes.length), prunes.flatMap((put) => [put.head.id, put.pruneTo]))
@@ -141,19 +147,19 @@ export const make = (
       Metric.update(commitsPerTransaction, batch.length).pipe(
         Effect.zipRight(sql.withTransaction(applyOps(sql, batch.flatMap((pending) => pending.ops)))),
         Effect.matchCauseEffect({
-          onSuccess: () => Effect.forEach(batch, (pending) => Deferred.succeed(pending.done, undefined), { discard: true }),
+          onSuccess: () => Effect.sync(() => batch.forEach((pending) => pending.done(Effect.void))),
           onFailure: (cause) => {
             const error = toPersistenceError(Cause.squash(cause))
             return batch.length > 1 && error.reason !== "Locked"
               ? Effect.forEach(batch, (pending) => runBatch([pending]), { discard: true })
-              : Effect.forEach(batch, (pending) => Deferred.fail(pending.done, error), { discard: true })
+              : Effect.sync(() => batch.forEach((pending) => pending.done(Effect.fail(error))))
           }
         })
       )
 
     // Taking from the queue is never interrupted (an item handed to an interrupted taker would be
     // lost): closing enqueues `stop` behind the last commit and waits for the writer to reach it.
-    const stop: Pending = { ops: [], done: Deferred.unsafeMake(FiberId.none) }
+    const stop: Pending = { ops: [], done: () => {} }
     const loop: Effect.Effect<void> = Effect.flatMap(Queue.takeBetween(queue, 1, maxBatch), (chunk) => {
       const batch = Chunk.toReadonlyArray(chunk)
       const commits = batch.filter((pending) => pending !== stop)
@@ -171,13 +177,12 @@ export const make = (
     )
 
     const closedError = new PersistenceError({ reason: "Closed", message: "the store is closed" })
+    // Checked and offered in one synchronous step: the finalizer cannot slip in between. An
+    // interrupted caller is not answered; its commit still runs (it may or may not be durable).
     const submit = (ops: ReadonlyArray<Op>) =>
-      Effect.suspend(() => {
-        if (closed) return Effect.fail(closedError)
-        // Checked and offered in one synchronous step: the finalizer cannot slip in between.
-        const done = Deferred.unsafeMake<void, PersistenceError>(FiberId.none)
+      Effect.async<void, PersistenceError>((done) => {
+        if (closed) return done(Effect.fail(closedError))
         Queue.unsafeOffer(queue, { ops, done })
-        return Deferred.await(done)
       })
 
     return { submit, isClosed: () => closed }
