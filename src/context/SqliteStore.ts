@@ -5,7 +5,8 @@
  * restore, and optional AES-256-GCM encryption of values (`Encryption`).
  *
  * A commit is acknowledged once its transaction committed: the WAL is synced to disk, so an
- * acknowledged write survives the death of the process and a power loss.
+ * acknowledged write survives the death of the process and a power loss (`synchronous: "normal"`
+ * trades the power loss for speed).
  *
  * @example
  * ```ts
@@ -52,6 +53,14 @@ export interface Options {
   readonly busyTimeoutMs?: number | undefined
   /** The most commits sharing one transaction [1024]. */
   readonly maxBatch?: number | undefined
+  /**
+   * When a commit is acknowledged ["full"]. `"full"`: once the WAL is synced to disk (survives a
+   * power loss). `"normal"`: once the WAL is written to the operating system, synced only at
+   * checkpoints; it survives the death of the process (SIGKILL) but a power loss or an OS crash
+   * may lose the last commits (never the consistency of the file). No sync per transaction, so
+   * many more commits per second.
+   */
+  readonly synchronous?: "full" | "normal" | undefined
 }
 
 /**
@@ -79,7 +88,8 @@ export const make = (options: Options): Effect.Effect<Service, PersistenceError 
     const sql: SqlClient.SqlClient = client
     const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))
     yield* sql.unsafe(`PRAGMA busy_timeout = ${busyTimeout}`).pipe(Effect.mapError(toPersistenceError))
-    yield* sql.unsafe("PRAGMA synchronous = FULL").pipe(Effect.mapError(toPersistenceError))
+    const synchronous = options.synchronous === "normal" ? "NORMAL" : "FULL"
+    yield* sql.unsafe(`PRAGMA synchronous = ${synchronous}`).pipe(Effect.mapError(toPersistenceError))
     yield* Effect.provideService(Effect.zipRight(migrate, checkKey(cipher)), SqlClient.SqlClient, sql)
 
     const writer = yield* Writer.make(sql, Math.max(1, options.maxBatch ?? 1024))

@@ -1,4 +1,5 @@
-// The child process of the crash-durability test: `node crash-writer.mjs <file> <writers>`.
+// The child process of the crash-durability test:
+//   node crash-writer.mjs <file> <writers> <synchronous: full | normal>
 // Each writer takes its own context through versions 1, 2, 3… as fast as the store acknowledges
 // them, each version's hash chained to the previous one, and prints `<id> <version> <hash>` once
 // the commit is acknowledged (durable). It never stops: the test kills it with SIGKILL.
@@ -6,7 +7,7 @@ import { createHash } from "node:crypto"
 import * as Effect from "effect/Effect"
 import { ContextStore, SqliteStore } from "../../../dist/index.js"
 
-const [filename, writers = "16"] = process.argv.slice(2)
+const [filename, writers = "16", synchronous = "full"] = process.argv.slice(2)
 
 const hashOf = (previousHash, id, version, value) =>
   createHash("sha256").update(JSON.stringify([previousHash, id, version, value])).digest("hex")
@@ -35,7 +36,7 @@ const program = Effect.gen(function*() {
   yield* Effect.forEach(ids, (id) => writer(store, id), { concurrency: "unbounded", discard: true })
 })
 
-Effect.runPromise(Effect.provide(program, SqliteStore.layer({ filename }))).catch((error) => {
+Effect.runPromise(Effect.provide(program, SqliteStore.layer({ filename, synchronous }))).catch((error) => {
   process.stderr.write(`crash-writer: ${String(error)}\n`)
   process.exit(1)
 })
