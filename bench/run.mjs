@@ -33,10 +33,11 @@ const ROOT = path.resolve(HERE, "..")
 
 const HELP = `usage: node bench/run.mjs [options]        (npm run bench builds first, then runs this)
 
-  --transport LIST        stdio, http or both, in that order [stdio,http]
+  --transport LIST        stdio, http, store (the durable context store, bench/context-store.mjs),
+                          in that order [stdio,http,store]
   --quick                 1 round, smaller n: a smoke run (stdio about 30 s, http about 45 s)
   --rounds N              rounds; each runs every scenario for every implementation [3]
-  --scenarios LIST        stdio: startup,seq,pipe,list,leak; http: load,sessions,leak [all];
+  --scenarios LIST        stdio: startup,seq,pipe,list,leak; http: load,sessions,leak; store: store [all];
                           a transport runs the ones it knows (and is skipped if that leaves none)
   --peers LIST            peers beside ours: sdk (required, the targets are ratios to it), raw [sdk,raw];
                           for http, sdk means both SDK modes: sdk-json and sdk-sse can be picked alone
@@ -127,7 +128,8 @@ const shellQuote = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'"
 const NODE = shellQuote(process.execPath)
 const STDIO_SCENARIOS = ["startup", "seq", "pipe", "list", "leak"]
 const HTTP_SCENARIOS = ["load", "sessions", "leak"]
-const TRANSPORTS = ["stdio", "http"]
+const STORE_SCENARIOS = ["store"]
+const TRANSPORTS = ["stdio", "http", "store"]
 const list = (s) => s.split(",").map((x) => x.trim()).filter(Boolean)
 
 const buildStdioConfig = (cli, scenarios, peers) => {
@@ -216,12 +218,12 @@ const buildHttpConfig = (cli, scenarios, peers) => {
 }
 
 const buildConfig = (cli) => {
-  const transports = list(cli.transport ?? "stdio,http")
-  for (const t of transports) if (!TRANSPORTS.includes(t)) throw new Error(`unknown transport ${t} (stdio, http)`)
+  const transports = list(cli.transport ?? "stdio,http,store")
+  for (const t of transports) if (!TRANSPORTS.includes(t)) throw new Error(`unknown transport ${t} (stdio, http, store)`)
   const ordered = TRANSPORTS.filter((t) => transports.includes(t))
   const scenarios = cli.scenarios ? list(cli.scenarios) : null
   for (const s of scenarios ?? []) {
-    if (!STDIO_SCENARIOS.includes(s) && !HTTP_SCENARIOS.includes(s)) {
+    if (!STDIO_SCENARIOS.includes(s) && !HTTP_SCENARIOS.includes(s) && !STORE_SCENARIOS.includes(s)) {
       throw new Error(`unknown scenario ${s} (stdio: ${STDIO_SCENARIOS.join(", ")}; http: ${HTTP_SCENARIOS.join(", ")})`)
     }
   }
@@ -232,6 +234,7 @@ const buildConfig = (cli) => {
   const cfg = { transports: ordered, maxMinutes: cli["max-minutes"] ?? 30, skipped: [] }
   if (ordered.includes("stdio")) cfg.stdio = buildStdioConfig(cli, pick(STDIO_SCENARIOS), peers)
   if (ordered.includes("http")) cfg.http = buildHttpConfig(cli, pick(HTTP_SCENARIOS), peers)
+  if (ordered.includes("store")) cfg.store = { scenarios: pick(STORE_SCENARIOS), quick: Boolean(cli.quick), check: Boolean(cli.check) }
   for (const t of ordered) {
     if (cfg[t].scenarios.length === 0) {
       cfg.skipped.push(t)
@@ -352,7 +355,7 @@ const DIST = path.join(ROOT, "dist", "mcx.js")
  * during the run (other work goes on in this tree) neither breaks it nor mixes two versions.
  */
 const snapshotOurs = (cfg) => {
-  const uses = cfg.transports.filter((t) => !cfg[t].oursOverridden)
+  const uses = cfg.transports.filter((t) => t !== "store" && !cfg[t].oursOverridden)
   if (uses.length === 0 || !fs.existsSync(DIST)) return
   snapshotDir = fs.mkdtempSync(path.join(os.tmpdir(), "mcx-bench-dist-"))
   const copy = path.join(snapshotDir, "mcx.js")
@@ -472,6 +475,14 @@ const runStdio = async (cfg) => {
   return finishDoc(cfg, doc, `${renderMarkdown(summary, cfg.order, notes)}\n\n${describeStdio(cfg, doc)}`)
 }
 
+/** The durable context store's benchmark, in a process of its own; it prints its table. */
+const runStore = (cfg) => {
+  log("store: durable commits and recovery (bench/context-store.mjs)")
+  const flags = [...(cfg.quick ? ["--quick"] : []), ...(cfg.check ? ["--check"] : [])]
+  const run = spawnSync(process.execPath, [path.join(HERE, "context-store.mjs"), ...flags], { cwd: ROOT, stdio: "inherit" })
+  return run.status ?? 2
+}
+
 /** The JSON result of one transport's run (written to bench/results/). */
 const resultDoc = (transport, cfg, run, config) => ({
   tool: "machine-context bench",
@@ -573,7 +584,7 @@ const main = async () => {
     for (const t of cfg.transports) {
       if (aborted) break
       try {
-        codes.push(t === "stdio" ? await runStdio(cfg.stdio) : await runHttp(cfg.http))
+        codes.push(t === "stdio" ? await runStdio(cfg.stdio) : t === "http" ? await runHttp(cfg.http) : runStore(cfg.store))
       } catch (e) {
         // one transport failing (ours without HTTP yet, say) does not void the other
         log(`bench (${t}): ${e?.message ?? e}`)
