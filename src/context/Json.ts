@@ -1,0 +1,151 @@
+/**
+ * The JSON operations of contexts: RFC 6902 patches (applied by `fast-json-patch`, produced
+ * here by a structural diff), RFC 7396 merge patches, deep equality, canonical text and the
+ * SHA-256 hash chain of history entries.
+ *
+ * @since 0.2.0
+ */
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import JsonPatch from "fast-json-patch"
+import { createHash } from "node:crypto"
+
+/** One RFC 6902 operation, as it goes on the wire. */
+export const PatchOperation = Schema.Union(
+  Schema.Struct({ op: Schema.Literal("add", "replace", "test"), path: Schema.String, value: Schema.Unknown }),
+  Schema.Struct({ op: Schema.Literal("remove"), path: Schema.String }),
+  Schema.Struct({ op: Schema.Literal("move", "copy"), from: Schema.String, path: Schema.String })
+)
+
+/** One RFC 6902 operation. */
+export type PatchOperation = typeof PatchOperation.Type
+
+/** An RFC 6902 patch: a list of operations. */
+export const Patch = Schema.Array(PatchOperation)
+
+/** An RFC 6902 patch. */
+export type Patch = ReadonlyArray<PatchOperation>
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** Deep equality of two JSON values. */
+export const equals = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((item, i) => equals(item, b[i]))
+  }
+  if (!isObject(a) || !isObject(b)) return false
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && equals(a[key], b[key]))
+}
+
+/** JSON text with object keys sorted, so that equal values have equal text. */
+export const canonical = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
+  if (isObject(value)) {
+    const keys = Object.keys(value).filter((key) => value[key] !== undefined).sort()
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(",")}}`
+  }
+  return JSON.stringify(value) ?? "null"
+}
+
+/** Whether `value` is plain JSON (no functions, `undefined`, non-finite numbers, class instances). */
+export const isJson = (value: unknown): boolean => {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true
+    case "number":
+      return Number.isFinite(value)
+    case "object":
+      if (value === null) return true
+      if (Array.isArray(value)) return value.every(isJson)
+      return Object.getPrototypeOf(value) === Object.prototype && Object.values(value).every(isJson)
+    default:
+      return false
+  }
+}
+
+const escape = (segment: string): string => segment.replace(/~/g, "~0").replace(/\//g, "~1")
+
+const diffInto = (a: unknown, b: unknown, path: string, out: Array<PatchOperation>): void => {
+  if (equals(a, b)) return
+  if (!isObject(a) || !isObject(b)) {
+    out.push({ op: "replace", path, value: b })
+    return
+  }
+  for (const key of Object.keys(a)) {
+    if (!Object.hasOwn(b, key)) out.push({ op: "remove", path: `${path}/${escape(key)}` })
+  }
+  for (const key of Object.keys(b)) {
+    const child = `${path}/${escape(key)}`
+    if (Object.hasOwn(a, key)) diffInto(a[key], b[key], child, out)
+    else out.push({ op: "add", path: child, value: b[key] })
+  }
+}
+
+/**
+ * The RFC 6902 patch from `a` to `b`: objects are compared key by key, arrays and scalars are
+ * replaced whole (so each operation names one changed place, which is what merges need).
+ */
+export const diff = (a: unknown, b: unknown): Patch => {
+  const out: Array<PatchOperation> = []
+  diffInto(a, b, "", out)
+  return out
+}
+
+/** Applies an RFC 6902 patch without changing `value`; `Left` with the reason when it does not apply. */
+export const applyPatch = (value: unknown, patch: Patch): Either.Either<unknown, string> => {
+  try {
+    return Either.right(JsonPatch.applyPatch(value, patch as Array<JsonPatch.Operation>, true, false, true).newDocument)
+  } catch (error) {
+    return Either.left(error instanceof Error ? error.message.split("\n")[0]! : String(error))
+  }
+}
+
+/** Applies an RFC 7396 merge patch without changing `value`. */
+export const applyMergePatch = (value: unknown, patch: unknown): unknown => {
+  if (!isObject(patch)) return patch
+  const result: Record<string, unknown> = isObject(value) ? { ...value } : {}
+  for (const [key, change] of Object.entries(patch)) {
+    if (change === null) delete result[key]
+    else result[key] = applyMergePatch(result[key], change)
+  }
+  return result
+}
+
+/** The JSON Pointer segments of `path`. */
+export const segments = (path: string): ReadonlyArray<string> =>
+  path === "" ? [] : path.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+
+/** Whether one of two pointers names a place inside (or at) the other. */
+export const overlaps = (a: string, b: string): boolean => {
+  const x = segments(a)
+  const y = segments(b)
+  const n = Math.min(x.length, y.length)
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false
+  return true
+}
+
+/** SHA-256 (hex) of a history entry: its content chained to the previous entry's hash. */
+export const entryHash = (entry: {
+  readonly id: string
+  readonly version: number
+  readonly value: unknown
+  readonly patch: ReadonlyArray<unknown>
+  readonly actor?: string | undefined
+  readonly at: number
+  readonly previousHash: string
+}): string =>
+  createHash("sha256").update(
+    canonical({
+      previousHash: entry.previousHash,
+      id: entry.id,
+      version: entry.version,
+      at: entry.at,
+      actor: entry.actor ?? null,
+      patch: entry.patch,
+      value: entry.value
+    })
+  ).digest("hex")
