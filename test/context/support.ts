@@ -20,3 +20,12 @@ export const flakyStore = (failing: { on: boolean }, accepted: Array<ReadonlyArr
           : Effect.zipRight(inner.commit(writes), Effect.sync(() => accepted.push(writes)))
     }))
   )
+
+/** A memory store that yields before each commit, so that concurrent writers interleave. */
+export const yieldingStore = Layer.effect(
+  ContextStore,
+  Effect.map(MemoryStore.make(), (inner): Service => ({
+    ...inner,
+    commit: (writes) => Effect.zipRight(Effect.yieldNow(), inner.commit(writes))
+  }))
+)
