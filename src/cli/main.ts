@@ -6,10 +6,14 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { parseArgs } from "node:util"
-import * as McpServer from "../server/McpServer.js"
+import * as ContextManager from "../context/ContextManager.js"
+import * as McpContexts from "../context/McpContexts.js"
+import * as MemoryStore from "../context/MemoryStore.js"
 import type { RequestContext } from "../protocol/RequestContext.js"
+import * as McpServer from "../server/McpServer.js"
 import type * as Tool from "../server/Tool.js"
 import * as Stdio from "../transport/Stdio.js"
 import * as Demo from "./demo.js"
@@ -19,14 +23,15 @@ const VERSION = "0.1.0"
 const USAGE = `mcx ${VERSION} — the machine-context server
 
 usage:
-  mcx serve [--host H] [--port P] [--demo] [--tools N]   serve MCP over Streamable HTTP
-  mcx serve --stdio [--demo] [--tools N]                 serve MCP over stdin/stdout
+  mcx serve [--host H] [--port P] [--db :memory:] [--demo] [--tools N]   serve MCP over Streamable HTTP
+  mcx serve --stdio [--db :memory:] [--demo] [--tools N]                 serve MCP over stdin/stdout
   mcx --help | --version
 
 options of serve:
   --host H      address to listen on (default 127.0.0.1; Host/Origin are checked on loopback)
   --port P      port to listen on (default 3000; 0 picks a free one); the endpoint is /mcp
   --stdio       newline-delimited JSON-RPC on stdin/stdout instead of HTTP (logs go to stderr)
+  --db :memory: where contexts (context_* tools, context://{id}) are kept: in memory (the only store wired yet)
   --demo        add the demonstration tools: echo, add, sleep, fail
   --tools N     add N dummy tools (dummy_0000…), for measuring tools/list
 
@@ -43,7 +48,8 @@ const serve = (args: ReadonlyArray<string>): Effect.Effect<void, unknown> => {
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: "3000" },
       demo: { type: "boolean", default: false },
-      tools: { type: "string" }
+      tools: { type: "string" },
+      db: { type: "string", default: ":memory:" }
     },
     strict: true
   })
@@ -51,10 +57,17 @@ const serve = (args: ReadonlyArray<string>): Effect.Effect<void, unknown> => {
   if (!Number.isInteger(extra) || extra < 0 || extra > 100_000) throw new UsageError("mcx serve: --tools takes a whole number from 0 to 100000")
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError("mcx serve: --port takes a port number from 0 to 65535")
-  const tools: Array<Tool.Tool<any, any, any, RequestContext>> = [...(values.demo ? Demo.tools : []), ...Demo.dummies(extra)]
-  const server = values.demo
-    ? McpServer.layer({ name: "mcx", version: VERSION }, { tools, ...Demo.features })
-    : McpServer.layer({ name: "mcx", version: VERSION }, { tools })
+  if (values.db !== ":memory:") throw new UsageError("mcx serve: --db takes only :memory: in this version (contexts kept in memory)")
+  const tools: Array<Tool.Tool<any, any, any, RequestContext | ContextManager.ContextManager>> = [...(values.demo ? Demo.tools : []), ...McpContexts.tools, ...Demo.dummies(extra)]
+  const features = values.demo
+    ? { ...Demo.features, resourceTemplates: [...Demo.features.resourceTemplates, McpContexts.template] }
+    : { resourceTemplates: [McpContexts.template] }
+  const mcp = McpServer.layer({ name: "mcx", version: VERSION }, { tools, ...features })
+  // One server and one manager: the notification fiber sends the manager's changes through the same server.
+  const server = McpContexts.notifications.pipe(
+    Layer.provideMerge(mcp),
+    Layer.provide(ContextManager.layer().pipe(Layer.provide(MemoryStore.layer())))
+  )
   const demo = values.demo ? " --demo" : ""
   if (values.stdio) {
     return Effect.gen(function*() {

@@ -96,6 +96,8 @@ export interface ListOptions {
   readonly labels?: Readonly<Record<string, string>> | undefined
   /** Only the children of this context. */
   readonly parent?: string | undefined
+  /** Only ids that start with this (completion). */
+  readonly prefix?: string | undefined
   /** Where the previous page ended. */
   readonly cursor?: string | undefined
   /** Items per page (default 100, at most 1000). */

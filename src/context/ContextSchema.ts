@@ -24,8 +24,8 @@ export interface Compiled {
   readonly validate: Validator
 }
 
-const Ajv = AjvModule.default
-const ajv = new Ajv({ allErrors: true, strict: false })
+// Made on first use: building Ajv costs start-up time that servers without JSON Schemas need not pay.
+let ajv: InstanceType<typeof AjvModule.default> | undefined
 const compiledJson = new Map<string, Validator>()
 
 /** Compiles a JSON Schema (cached by its canonical text). Throws when it is not a valid schema. */
@@ -33,6 +33,7 @@ export const fromJsonSchema = (jsonSchema: Readonly<Record<string, unknown>>): C
   const key = canonical(jsonSchema)
   let validate = compiledJson.get(key)
   if (validate === undefined) {
+    ajv ??= new AjvModule.default({ allErrors: true, strict: false })
     const check = ajv.compile(jsonSchema)
     validate = (value) =>
       check(value) ? undefined : (check.errors ?? []).map((error) => `${error.instancePath || "/"} ${error.message ?? "is invalid"}`)

@@ -241,6 +241,7 @@ export class Engine {
       const matching = metas
         .filter((m) =>
           (after === undefined || m.id > after) &&
+          (options.prefix === undefined || m.id.startsWith(options.prefix)) &&
           (options.parent === undefined || m.parent === options.parent) &&
           labels.every(([key, value]) => m.labels[key] === value)
         )
