@@ -10,9 +10,25 @@ import * as Schema from "effect/Schema"
 import JsonPatch from "fast-json-patch"
 import { createHash } from "node:crypto"
 
+/** A JSON value. */
+export type JsonValue = null | boolean | number | string | ReadonlyArray<JsonValue> | { readonly [key: string]: JsonValue }
+
+/**
+ * Any JSON value, checked. Its JSON Schema is a recursive `$defs` entry (rather than the `$id`
+ * Effect gives `Schema.Unknown`, which clients' validators refuse when it appears twice).
+ */
+export const JsonValue: Schema.Schema<JsonValue> = Schema.Union(
+  Schema.Null,
+  Schema.Boolean,
+  Schema.Number,
+  Schema.String,
+  Schema.Array(Schema.suspend(() => JsonValue)),
+  Schema.Record({ key: Schema.String, value: Schema.suspend(() => JsonValue) })
+).annotations({ identifier: "JsonValue", description: "Any JSON value" })
+
 /** One RFC 6902 operation, as it goes on the wire. */
 export const PatchOperation = Schema.Union(
-  Schema.Struct({ op: Schema.Literal("add", "replace", "test"), path: Schema.String, value: Schema.Unknown }),
+  Schema.Struct({ op: Schema.Literal("add", "replace", "test"), path: Schema.String, value: JsonValue }),
   Schema.Struct({ op: Schema.Literal("remove"), path: Schema.String }),
   Schema.Struct({ op: Schema.Literal("move", "copy"), from: Schema.String, path: Schema.String })
 )
@@ -72,7 +88,7 @@ const escape = (segment: string): string => segment.replace(/~/g, "~0").replace(
 const diffInto = (a: unknown, b: unknown, path: string, out: Array<PatchOperation>): void => {
   if (equals(a, b)) return
   if (!isObject(a) || !isObject(b)) {
-    out.push({ op: "replace", path, value: b })
+    out.push({ op: "replace", path, value: b as JsonValue })
     return
   }
   for (const key of Object.keys(a)) {
@@ -81,7 +97,7 @@ const diffInto = (a: unknown, b: unknown, path: string, out: Array<PatchOperatio
   for (const key of Object.keys(b)) {
     const child = `${path}/${escape(key)}`
     if (Object.hasOwn(a, key)) diffInto(a[key], b[key], child, out)
-    else out.push({ op: "add", path: child, value: b[key] })
+    else out.push({ op: "add", path: child, value: b[key] as JsonValue })
   }
 }
 

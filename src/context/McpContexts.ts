@@ -40,12 +40,23 @@ export const ContextView = Schema.Struct({
   id: Schema.String,
   version: Schema.Int,
   etag: Schema.String,
-  value: Schema.Unknown,
+  value: Json.JsonValue,
   labels: Labels,
   parent: Schema.optional(Schema.String),
   owner: Schema.optional(Schema.String),
   createdAt: Schema.Number,
   updatedAt: Schema.Number
+})
+
+/** A history entry as tools return it. */
+export const EntryView = Schema.Struct({
+  version: Schema.Int,
+  value: Json.JsonValue,
+  patch: Json.Patch,
+  actor: Schema.optional(Schema.String),
+  at: Schema.Number,
+  hash: Schema.String,
+  previousHash: Schema.String
 })
 
 /** A context in lists: without its value. */
@@ -75,8 +86,8 @@ const withManager = <A, E>(f: (contexts: ContextManager.Service) => Effect.Effec
 export const Create = Tool.make("context_create", {
   description: "Create a shared context holding a JSON value; answers its id and version 1",
   input: Schema.Struct({
-    value: Schema.Unknown.annotations({ description: "The initial JSON value" }),
-    schema: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({ description: "A JSON Schema (2020-12) every value must satisfy" })),
+    value: Json.JsonValue.annotations({ description: "The initial JSON value" }),
+    schema: Schema.optional(Schema.Record({ key: Schema.String, value: Json.JsonValue }).annotations({ description: "A JSON Schema (2020-12) every value must satisfy" })),
     parent: Schema.optional(Id),
     labels: Schema.optional(Labels)
   }),
@@ -107,8 +118,8 @@ export const Update = Tool.make("context_update", {
   input: Schema.Struct({
     id: Id,
     patch: Schema.optional(Json.Patch),
-    merge: Schema.optional(Schema.Unknown),
-    value: Schema.optional(Schema.Unknown),
+    merge: Schema.optional(Json.JsonValue),
+    value: Schema.optional(Json.JsonValue),
     expectedVersion: Schema.optional(Version),
     strategy: Schema.optional(Schema.Literal("reject", "last-writer-wins", "merge"))
   }),
@@ -167,24 +178,14 @@ export const List = Tool.make("context_list", {
 export const History = Tool.make("context_history", {
   description: "The retained versions of a context, oldest first, each with its value, RFC 6902 patch, actor and hash",
   input: Schema.Struct({ id: Id, fromVersion: Schema.optional(Version), limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000))) }),
-  output: Schema.Struct({
-    entries: Schema.Array(Schema.Struct({
-      version: Schema.Int,
-      value: Schema.Unknown,
-      patch: Schema.Array(Schema.Unknown),
-      actor: Schema.optional(Schema.String),
-      at: Schema.Number,
-      hash: Schema.String,
-      previousHash: Schema.String
-    }))
-  }),
+  output: Schema.Struct({ entries: Schema.Array(EntryView) }),
   failure: Failure,
   annotations: { readOnlyHint: true, openWorldHint: false }
 }, ({ fromVersion, id, limit }) =>
   withManager((contexts) =>
     Effect.map(
       contexts.history(id, { ...(fromVersion === undefined ? {} : { fromVersion }), ...(limit === undefined ? {} : { limit }) }),
-      (entries) => ({ entries: entries.map(({ id: _, ...entry }) => entry) })
+      (entries) => ({ entries: entries.map(({ id: _, ...entry }) => entry as typeof EntryView.Type) })
     )))
 
 /** `context_diff`. */
