@@ -13,6 +13,7 @@
 //
 //   node bench/run.mjs [--transport stdio|http|stdio,http] [--quick] [--rounds N] [--check] …
 //   node bench/run.mjs --help
+import { spawnSync } from "node:child_process"
 import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
@@ -32,7 +33,8 @@ const ROOT = path.resolve(HERE, "..")
 
 const HELP = `usage: node bench/run.mjs [options]        (npm run bench builds first, then runs this)
 
-  --transport LIST        stdio, http or both, in that order [stdio,http]
+  --transport LIST        stdio, http, context (bench/context.mjs: the ContextManager in memory), in
+                          that order [stdio,http,context]
   --quick                 1 round, smaller n: a smoke run (stdio about 30 s, http about 45 s)
   --rounds N              rounds; each runs every scenario for every implementation [3]
   --scenarios LIST        stdio: startup,seq,pipe,list,leak; http: load,sessions,leak [all];
@@ -215,7 +217,10 @@ const buildHttpConfig = (cli, scenarios, peers) => {
 }
 
 const buildConfig = (cli) => {
-  const transports = list(cli.transport ?? "stdio,http")
+  const chosen = list(cli.transport ?? "stdio,http,context")
+  // `context` is not a transport: it runs bench/context.mjs (the ContextManager in process) after them.
+  const context = chosen.includes("context")
+  const transports = chosen.filter((t) => t !== "context")
   for (const t of transports) if (!TRANSPORTS.includes(t)) throw new Error(`unknown transport ${t} (stdio, http)`)
   const ordered = TRANSPORTS.filter((t) => transports.includes(t))
   const scenarios = cli.scenarios ? list(cli.scenarios) : null
@@ -238,7 +243,8 @@ const buildConfig = (cli) => {
     }
   }
   cfg.transports = ordered.filter((t) => cfg[t])
-  if (cfg.transports.length === 0) throw new Error(`none of the scenarios ${scenarios?.join(", ")} belongs to ${ordered.join(" or ")}`)
+  cfg.context = context && !cli.report
+  if (cfg.transports.length === 0 && !context) throw new Error(`none of the scenarios ${scenarios?.join(", ")} belongs to ${ordered.join(" or ")}`)
   return cfg
 }
 
@@ -580,6 +586,10 @@ const main = async () => {
       } finally {
         removeTempDirs()
       }
+    }
+    if (cfg.context && !aborted) {
+      const run = spawnSync(process.execPath, [path.join(HERE, "context.mjs"), ...(cli.quick ? ["--quick"] : [])], { stdio: "inherit" })
+      codes.push(run.status === 0 ? 0 : 2)
     }
   } finally {
     clearTimeout(watchdog)
