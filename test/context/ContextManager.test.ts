@@ -180,7 +180,9 @@ describe("ContextManager", () => {
 
   it.effect("recovers from the store, evicts cold values under a budget and reloads them", () =>
     Effect.gen(function*() {
-      const store = yield* MemoryStore.make()
+      const inner = yield* MemoryStore.make()
+      let loads = 0
+      const store = { ...inner, get: (id: string) => Effect.zipLeft(inner.get(id), Effect.sync(() => loads++)) }
       const withStore = <A, E>(effect: Effect.Effect<A, E, ContextManager.ContextManager>, options: ContextManager.Options = {}) =>
         Effect.provide(effect, ContextManager.layer(options).pipe(Layer.provide(Layer.succeed(ContextStore, store))))
       const ids = yield* withStore(Effect.flatMap(Manager, (contexts) =>
@@ -196,6 +198,11 @@ describe("ContextManager", () => {
           return read
         })), { memoryBudgetBytes: 3000 })
       expect(values).toEqual([10, 20, 30, 10, 20, 30])
+      // Each value is bigger than the budget: every use (6 reads, 3 checks) loaded it again from the store.
+      expect(loads).toBe(9)
+      loads = 0
+      yield* withStore(Effect.flatMap(Manager, (contexts) => Effect.forEach([...ids, ...ids], (id) => contexts.get(id))))
+      expect(loads).toBe(3)
     }))
 
   it.effect("syncContext reports and repairs memory that diverged from the store", () =>

@@ -98,15 +98,18 @@ export class Engine {
     return Effect.forEach(changes, (change) => this.pubsub.publish(change), { discard: true })
   }
 
-  /** Commits prepared writes to the store, then installs and publishes them. */
+  /**
+   * Commits prepared writes to the store, then installs and publishes them. Not interruptible:
+   * once the store has a version, memory must get it too.
+   */
   private apply(prepared: ReadonlyArray<Prepared>) {
     const { state } = this
-    return Effect.gen(this, function*() {
+    return Effect.uninterruptible(Effect.gen(this, function*() {
       yield* this.store.commit(prepared.map((p) => p.write))
       yield* STM.commit(STM.forEach(prepared, (p) => p.body === undefined ? state.forget(p.id) : state.install(p.id, p.body), { discard: true }))
       for (const p of prepared) if (p.body === undefined) this.validators.delete(p.id)
       yield* this.publish(prepared.map((p) => p.change))
-    })
+    }))
   }
 
   private entry(record: ContextRecord, value: unknown, patch: Json.Patch, actor: string | undefined, at: number): HistoryEntry {
