@@ -83,6 +83,18 @@ export const isJson = (value: unknown): boolean => {
   }
 }
 
+/**
+ * A deeply frozen copy of `value` that the manager owns: parts already frozen are shared, the
+ * others copied, so neither the caller nor a reader can change a committed value in place.
+ */
+export const own = <A>(value: A): A => {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value
+  const copy = Array.isArray(value)
+    ? value.map(own)
+    : Object.fromEntries(Object.entries(value).map(([key, item]) => [key, own(item)]))
+  return Object.freeze(copy) as A
+}
+
 const escape = (segment: string): string => segment.replace(/~/g, "~0").replace(/\//g, "~1")
 
 const diffInto = (a: unknown, b: unknown, path: string, out: Array<PatchOperation>): void => {

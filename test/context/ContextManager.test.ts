@@ -41,6 +41,23 @@ describe("ContextManager", () => {
       expect((yield* ContextStore.pipe(Effect.flatMap((s) => s.get(created.id))))._tag).toBe("None")
     }).pipe(Effect.provide(memory())))
 
+  it.effect("owns committed values: neither the writer nor a reader can change them in place", () =>
+    Effect.gen(function*() {
+      const contexts = yield* Manager
+      const mine = { list: [1] }
+      const { id } = yield* contexts.create({ value: mine })
+      mine.list.push(2)
+      const read = yield* contexts.get(id)
+      expect(read.value).toEqual({ list: [1] })
+      expect(() => (read.value as { list: Array<number> }).list.push(3)).toThrow(TypeError)
+      const mutating = yield* Effect.flip(contexts.update(id, Change.fn((v) => {
+        ;(v as { list: Array<number> }).list.push(4)
+        return v
+      })))
+      expect(mutating._tag).toBe("ContextValidationError")
+      expect((yield* contexts.get(id)).value).toEqual({ list: [1] })
+    }).pipe(Effect.provide(memory())))
+
   it.effect("rejects a stale expectedVersion, or applies it last-writer-wins", () =>
     Effect.gen(function*() {
       const contexts = yield* Manager

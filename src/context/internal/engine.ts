@@ -75,8 +75,8 @@ export class Engine {
       if (!(yield* STM.commit(TMap.has(state.index, id)))) return yield* new ContextNotFound({ id })
       const stored = yield* store.get(id)
       if (stored._tag === "None") return yield* new ContextNotFound({ id })
-      const record = stored.value
-      const history = yield* store.history(id, { fromVersion: Math.max(1, record.version - settings.keepHistory + 1) })
+      const record = Json.own(stored.value)
+      const history = Json.own(yield* store.history(id, { fromVersion: Math.max(1, record.version - settings.keepHistory + 1) }))
       const body: Body = { record, history, size: sizeOf(record, history) }
       yield* STM.commit(state.install(id, body))
       return body
@@ -114,7 +114,7 @@ export class Engine {
 
   private entry(record: ContextRecord, value: unknown, patch: Json.Patch, actor: string | undefined, at: number): HistoryEntry {
     const base = { id: record.id, version: record.version, value, patch, at, previousHash: record.hash, ...(actor === undefined ? {} : { actor }) }
-    return { ...base, hash: Json.entryHash(base) }
+    return Json.own({ ...base, hash: Json.entryHash(base) })
   }
 
   create(options: CreateOptions): Effect.Effect<ContextRecord, ContextValidationError | ContextNotFound | PersistenceError> {
@@ -142,7 +142,7 @@ export class Engine {
         return yield* rejected
       }
       const entry = this.entry(draft, options.value, [], options.actor, at)
-      const record: ContextRecord = { ...draft, hash: entry.hash }
+      const record: ContextRecord = Json.own({ ...draft, value: entry.value, hash: entry.hash })
       const prepared: Prepared = {
         id,
         write: { _tag: "Put", record, entry, keepHistory: this.settings.keepHistory },
@@ -224,7 +224,7 @@ export class Engine {
       if (rejected !== undefined) return yield* rejected
       const patch = Json.diff(record.value, next)
       const entry = this.entry({ ...record, version: record.version + 1 }, next, patch, write.actor, now)
-      const head: ContextRecord = { ...record, value: next, version: entry.version, hash: entry.hash, updatedAt: now }
+      const head: ContextRecord = Json.own({ ...record, value: entry.value, version: entry.version, hash: entry.hash, updatedAt: now })
       const kept = [...history, entry]
       if (kept.length > this.settings.keepHistory) kept.splice(0, kept.length - this.settings.keepHistory)
       return {
@@ -372,7 +372,9 @@ export class Engine {
       const ids = contexts.map((c) => c.record.id)
       const now = yield* Clock.currentTimeMillis
       const prepared: Array<Prepared> = []
-      for (const { history, record } of contexts) {
+      for (const imported of contexts) {
+        const record = Json.own(imported.record)
+        const history = Json.own(imported.history)
         const problem = verifyHistory(record, history)
         if (problem !== undefined) return yield* new SyncError({ id: record.id, reason: problem, paths: [] })
         const kept = history.slice(-this.settings.keepHistory)
