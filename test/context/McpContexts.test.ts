@@ -7,14 +7,15 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as McpContexts from "../../src/context/McpContexts.js"
 import * as McpServer from "../../src/server/McpServer.js"
-import type { RawPeer } from "../harness.js"
+import { peerOf, type RawPeer } from "../harness.js"
+import { ask2026 } from "../server/support-stateless.js"
 import { ask, serverWith } from "../server/support.js"
 import { memory } from "./support.js"
 
 const setup = Effect.gen(function*() {
   const { peer, server } = yield* serverWith({ tools: McpContexts.tools, resourceTemplates: [McpContexts.template] })
   yield* Layer.build(McpContexts.notifications.pipe(Layer.provide(Layer.succeed(McpServer.McpServer, server))))
-  return { peer }
+  return { peer, server }
 })
 
 const call = (peer: RawPeer, id: string, name: string, args: unknown) =>
@@ -83,5 +84,20 @@ describe("contexts over MCP", () => {
       const updated = yield* client.nextWhere((m) => m.method === "notifications/resources/updated")
       expect(updated.params).toEqual({ uri })
       expect(yield* other.drain(30)).toEqual([])
+    }).pipe(Effect.provide(memory())))
+
+  it.scopedLive("2026-07-28: a subscriptions/listen stream hears of a context's changes", () =>
+    Effect.gen(function*() {
+      const { server } = yield* setup
+      const peer = yield* peerOf(server.connect)
+      const created = (yield* ask2026(peer, 1, "tools/call", { name: "context_create", arguments: { value: 1 } })).result
+      const { id } = created.structuredContent.context
+      const uri = `context://${id}`
+      peer.send({ jsonrpc: "2.0", id: "listen", method: "subscriptions/listen", params: { notifications: { resourceSubscriptions: [uri] }, _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} } } })
+      expect((yield* peer.nextWhere((m) => m.method === "notifications/subscriptions/acknowledged")).params.notifications).toEqual({ resourceSubscriptions: [uri] })
+      const updated = (yield* ask2026(peer, 2, "tools/call", { name: "context_update", arguments: { id, value: 2, expectedVersion: 1 } })).result
+      expect(updated.structuredContent.context).toMatchObject({ version: 2, owner: "stateless-test" })
+      const notification = yield* peer.nextWhere((m) => m.method === "notifications/resources/updated")
+      expect(notification.params).toEqual({ uri, _meta: { "io.modelcontextprotocol/subscriptionId": "listen" } })
     }).pipe(Effect.provide(memory())))
 })
