@@ -58,12 +58,20 @@ export const equals = (a: unknown, b: unknown): boolean => {
 
 /** JSON text with object keys sorted, so that equal values have equal text. */
 export const canonical = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
-  if (isObject(value)) {
-    const keys = Object.keys(value).filter((key) => value[key] !== undefined).sort()
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(",")}}`
+  if (typeof value !== "object" || value === null) return JSON.stringify(value) ?? "null"
+  if (Array.isArray(value)) {
+    let text = "["
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? "" : ",") + canonical(value[i])
+    return text + "]"
   }
-  return JSON.stringify(value) ?? "null"
+  const record = value as Record<string, unknown>
+  let text = "{"
+  for (const key of Object.keys(record).sort()) {
+    const item = record[key]
+    if (item === undefined) continue
+    text += (text.length === 1 ? "" : ",") + JSON.stringify(key) + ":" + canonical(item)
+  }
+  return text + "}"
 }
 
 /** Whether `value` is plain JSON (no functions, `undefined`, non-finite numbers, class instances). */
@@ -89,9 +97,12 @@ export const isJson = (value: unknown): boolean => {
  */
 export const own = <A>(value: A): A => {
   if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value
-  const copy = Array.isArray(value)
-    ? value.map(own)
-    : Object.fromEntries(Object.entries(value).map(([key, item]) => [key, own(item)]))
+  if (Array.isArray(value)) return Object.freeze(value.map(own)) as A
+  const copy: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) {
+    // Defined as own data properties: a "__proto__" key stays a key.
+    Object.defineProperty(copy, key, { value: own((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true })
+  }
   return Object.freeze(copy) as A
 }
 
@@ -156,8 +167,8 @@ export const overlaps = (a: string, b: string): boolean => {
   return true
 }
 
-/** SHA-256 (hex) of a history entry: its content chained to the previous entry's hash. */
-export const entryHash = (entry: {
+/** What a history entry's hash covers. */
+export interface HashedContent {
   readonly id: string
   readonly version: number
   readonly value: unknown
@@ -165,15 +176,14 @@ export const entryHash = (entry: {
   readonly actor?: string | undefined
   readonly at: number
   readonly previousHash: string
-}): string =>
+}
+
+/**
+ * SHA-256 (hex) of a history entry: the canonical text of its content, chained to the previous
+ * entry's hash. `valueText` is `canonical(entry.value)` when the caller has it already.
+ */
+export const entryHash = (entry: HashedContent, valueText: string = canonical(entry.value)): string =>
   createHash("sha256").update(
-    canonical({
-      previousHash: entry.previousHash,
-      id: entry.id,
-      version: entry.version,
-      at: entry.at,
-      actor: entry.actor ?? null,
-      patch: entry.patch,
-      value: entry.value
-    })
+    `{"actor":${JSON.stringify(entry.actor ?? null)},"at":${canonical(entry.at)},"id":${JSON.stringify(entry.id)},` +
+      `"patch":${canonical(entry.patch)},"previousHash":${JSON.stringify(entry.previousHash)},"value":${valueText},"version":${canonical(entry.version)}}`
   ).digest("hex")

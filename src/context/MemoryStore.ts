@@ -41,8 +41,12 @@ export const make = (contents: Iterable<Stored> = []): Effect.Effect<Service> =>
               continue
             }
             const previous = data.get(write.record.id)?.history ?? []
-            const history = [...previous.filter((entry) => entry.version < write.entry.version), write.entry]
-            data.set(write.record.id, { record: write.record, history: history.slice(-Math.max(1, write.keepHistory)) })
+            const last = previous[previous.length - 1]
+            const history = last === undefined || last.version < write.entry.version
+              ? [...previous, write.entry]
+              : [...previous.filter((entry) => entry.version < write.entry.version), write.entry]
+            const keep = Math.max(1, write.keepHistory)
+            data.set(write.record.id, { record: write.record, history: history.length > keep ? history.slice(-keep) : history })
           }
         }),
       get: (id) => Effect.sync(() => Option.fromNullable(data.get(id)?.record)),

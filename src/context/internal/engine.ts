@@ -12,12 +12,12 @@ import * as STM from "effect/STM"
 import * as TMap from "effect/TMap"
 import { randomBytes } from "node:crypto"
 import { ContextNotFound, ContextValidationError, LeaseError, SyncError, VersionConflict, VersionNotFound } from "../ContextError.js"
-import type { Change, ContextChange, CreateOptions, Lease, ListOptions, Page, Write, WriteError, WriteOptions } from "../ContextManager.js"
+import type { Change, ContextChange, CreateOptions, Lease as PublicLease, ListOptions, Page, Write, WriteError, WriteOptions } from "../ContextManager.js"
 import * as ContextSchema from "../ContextSchema.js"
 import type { ContextRecord, HistoryEntry, PersistenceError, Service as Store, Write as StoreWrite } from "../ContextStore.js"
 import * as Json from "../Json.js"
 import { threeWay } from "./merge.js"
-import { type Body, type Meta, metaOf, sizeOf, State } from "./state.js"
+import { type Body, type Lease, type Meta, metaOf, sizeOf, State } from "./state.js"
 import { decodeExport, verifyHistory } from "./verify.js"
 
 /** Limits of the engine. */
@@ -77,7 +77,7 @@ export class Engine {
       if (stored._tag === "None") return yield* new ContextNotFound({ id })
       const record = Json.own(stored.value)
       const history = Json.own(yield* store.history(id, { fromVersion: Math.max(1, record.version - settings.keepHistory + 1) }))
-      const body: Body = { record, history, size: sizeOf(record, history) }
+      const body: Body = { record, history, size: sizeOf((JSON.stringify(record.value) ?? "").length, history) }
       yield* STM.commit(state.install(id, body))
       return body
     })
@@ -90,7 +90,7 @@ export class Engine {
         this.state.touch(id)
         return Effect.succeed(cached.value)
       }
-      return Effect.zipLeft(this.state.withLocks([id], this.load(id)), Effect.suspend(() => this.state.evict()))
+      return Effect.zipLeft(this.state.withLocks([id], () => this.load(id)), Effect.suspend(() => this.state.evict()))
     })
   }
 
@@ -112,9 +112,12 @@ export class Engine {
     }))
   }
 
-  private entry(record: ContextRecord, value: unknown, patch: Json.Patch, actor: string | undefined, at: number): HistoryEntry {
+  /** The history entry of `record.version` with `value`, and the length of the value's JSON text. */
+  private entry(record: ContextRecord, value: unknown, patch: Json.Patch, actor: string | undefined, at: number) {
     const base = { id: record.id, version: record.version, value, patch, at, previousHash: record.hash, ...(actor === undefined ? {} : { actor }) }
-    return Json.own({ ...base, hash: Json.entryHash(base) })
+    const valueText = Json.canonical(value)
+    const entry: HistoryEntry = Json.own({ ...base, hash: Json.entryHash(base, valueText) })
+    return { entry, valueLength: valueText.length }
   }
 
   create(options: CreateOptions): Effect.Effect<ContextRecord, ContextValidationError | ContextNotFound | PersistenceError> {
@@ -141,19 +144,19 @@ export class Engine {
         this.validators.delete(id)
         return yield* rejected
       }
-      const entry = this.entry(draft, options.value, [], options.actor, at)
+      const { entry, valueLength } = this.entry(draft, options.value, [], options.actor, at)
       const record: ContextRecord = Json.own({ ...draft, value: entry.value, hash: entry.hash })
       const prepared: Prepared = {
         id,
         write: { _tag: "Put", record, entry, keepHistory: this.settings.keepHistory },
-        body: { record, history: [entry], size: sizeOf(record, [entry]) },
+        body: { record, history: [entry], size: sizeOf(valueLength, [entry]) },
         change: { id, version: 1, patch: [], at, kind: "created", ...(options.actor === undefined ? {} : { actor: options.actor }) }
       }
       const parent = options.parent
       const write = this.apply([prepared]).pipe(Effect.tapError(() => Effect.sync(() => this.validators.delete(id))))
       yield* parent === undefined
         ? write
-        : this.state.withLocks([parent], Effect.zipRight(this.load(parent), write))
+        : this.state.withLocks([parent], () => Effect.zipRight(this.load(parent), write))
       yield* this.state.evict()
       return record
     })
@@ -166,26 +169,20 @@ export class Engine {
     if (duplicate !== undefined) return Effect.fail(invalid(duplicate, ["named twice in one transaction"]))
     return Effect.gen(this, function*() {
       const now = yield* Clock.currentTimeMillis
-      const prepared = yield* this.state.withLocks(
-        ids,
+      const prepared = yield* this.state.withLocks(ids, (locked) =>
         Effect.gen(this, function*() {
           const out: Array<Prepared> = []
-          for (const write of writes) out.push(yield* this.prepare(write, yield* this.load(write.id), now))
+          for (let i = 0; i < writes.length; i++) {
+            const write = writes[i]!
+            const refused = leaseError(write.id, locked[i]!.lease, write.lease, now)
+            if (refused !== undefined) return yield* refused
+            out.push(yield* this.prepare(write, locked[i]!.body ?? (yield* this.load(write.id)), now))
+          }
           yield* this.apply(out)
           return out
-        })
-      )
+        }))
       yield* this.state.evict()
       return prepared.map((p) => p.body?.record)
-    })
-  }
-
-  private checkLease(id: string, token: string | undefined, now: number): Effect.Effect<void, LeaseError> {
-    return Effect.flatMap(STM.commit(TMap.get(this.state.leases, id)), (lease) => {
-      const live = lease._tag === "Some" && lease.value.expiresAt > now
-      if (live && lease.value.token !== token) return Effect.fail(new LeaseError({ id, reason: "Held" }))
-      if (!live && token !== undefined) return Effect.fail(new LeaseError({ id, reason: "Expired" }))
-      return Effect.void
     })
   }
 
@@ -193,7 +190,6 @@ export class Engine {
     const { record, history } = body
     const { id } = write
     return Effect.gen(this, function*() {
-      yield* this.checkLease(id, write.lease, now)
       const stale = write.expectedVersion !== undefined && write.expectedVersion !== record.version
       const strategy = write.strategy ?? "reject"
       const actor = write.actor === undefined ? {} : { actor: write.actor }
@@ -223,14 +219,14 @@ export class Engine {
       const rejected = this.check(record, next)
       if (rejected !== undefined) return yield* rejected
       const patch = Json.diff(record.value, next)
-      const entry = this.entry({ ...record, version: record.version + 1 }, next, patch, write.actor, now)
+      const { entry, valueLength } = this.entry({ ...record, version: record.version + 1 }, next, patch, write.actor, now)
       const head: ContextRecord = Json.own({ ...record, value: entry.value, version: entry.version, hash: entry.hash, updatedAt: now })
       const kept = [...history, entry]
       if (kept.length > this.settings.keepHistory) kept.splice(0, kept.length - this.settings.keepHistory)
       return {
         id,
         write: { _tag: "Put", record: head, entry, keepHistory: this.settings.keepHistory },
-        body: { record: head, history: kept, size: sizeOf(head, kept) },
+        body: { record: head, history: kept, size: sizeOf(valueLength, kept) },
         change: { id, version: entry.version, patch, at: now, kind: "updated", ...actor }
       } satisfies Prepared
     })
@@ -283,7 +279,7 @@ export class Engine {
     })
   }
 
-  acquireLease(ids: ReadonlyArray<string>, ttlMs: number, holder: string | undefined): Effect.Effect<Lease, LeaseError | ContextNotFound> {
+  acquireLease(ids: ReadonlyArray<string>, ttlMs: number, holder: string | undefined): Effect.Effect<PublicLease, LeaseError | ContextNotFound> {
     const { state } = this
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const lease = { token: randomBytes(18).toString("base64url"), ids: [...ids], expiresAt: now + ttlMs, holder }
@@ -299,7 +295,7 @@ export class Engine {
     })
   }
 
-  renewLease(lease: Lease, ttlMs: number): Effect.Effect<Lease, LeaseError> {
+  renewLease(lease: PublicLease, ttlMs: number): Effect.Effect<PublicLease, LeaseError> {
     const { state } = this
     return Effect.flatMap(Clock.currentTimeMillis, (now) =>
       STM.commit(STM.gen(function*() {
@@ -315,7 +311,7 @@ export class Engine {
       })))
   }
 
-  releaseLease(lease: Lease): Effect.Effect<void> {
+  releaseLease(lease: PublicLease): Effect.Effect<void> {
     const { state } = this
     return STM.commit(STM.forEach(lease.ids, (id) =>
       STM.flatMap(TMap.get(state.leases, id), (held) =>
@@ -338,7 +334,7 @@ export class Engine {
 
   syncContext(id: string): Effect.Effect<void, SyncError | PersistenceError> {
     const { state, store } = this
-    return state.withLocks([id], Effect.gen(this, function*() {
+    return state.withLocks([id], () => Effect.gen(this, function*() {
       const meta = yield* STM.commit(TMap.get(state.index, id))
       const cached = yield* STM.commit(TMap.get(state.cache, id))
       const stored = yield* store.get(id)
@@ -381,11 +377,11 @@ export class Engine {
         prepared.push({
           id: record.id,
           write: { _tag: "Put", record, entry: history[history.length - 1]!, keepHistory: this.settings.keepHistory },
-          body: { record, history: kept, size: sizeOf(record, kept) },
+          body: { record, history: kept, size: sizeOf(JSON.stringify(record.value).length, kept) },
           change: { id: record.id, version: record.version, patch: [], at: now, kind: "created" }
         })
       }
-      yield* this.state.withLocks(ids, Effect.gen(this, function*() {
+      yield* this.state.withLocks(ids, () => Effect.gen(this, function*() {
         for (const id of ids) {
           if (yield* STM.commit(TMap.has(this.state.index, id))) return yield* invalid(id, ["a context with this id exists already"])
         }
@@ -395,6 +391,14 @@ export class Engine {
       return prepared.length
     })
   }
+}
+
+/** Why a writer holding `token` (or none) may not write `id` under `lease`, if it may not. */
+const leaseError = (id: string, lease: Lease | undefined, token: string | undefined, now: number): LeaseError | undefined => {
+  const live = lease !== undefined && lease.expiresAt > now
+  if (live && lease.token !== token) return new LeaseError({ id, reason: "Held" })
+  if (!live && token !== undefined) return new LeaseError({ id, reason: "Expired" })
+  return undefined
 }
 
 /** The value after `change`; a patch that does not apply or a function that throws is a validation error. */

@@ -40,9 +40,15 @@ export const metaOf = (record: ContextRecord): Meta => {
   return meta
 }
 
-/** The approximate memory taken by a value and its history (UTF-16 JSON text). */
-export const sizeOf = (record: ContextRecord, history: ReadonlyArray<HistoryEntry>): number =>
-  2 * (JSON.stringify(record.value) ?? "").length * (history.length + 1) + 512
+/** The approximate memory taken by a value of `valueLength` JSON characters and its history (UTF-16). */
+export const sizeOf = (valueLength: number, history: ReadonlyArray<HistoryEntry>): number =>
+  2 * valueLength * (history.length + 1) + 512
+
+/** What a writer sees of a context once it holds its lock. */
+export interface Locked {
+  readonly body: Body | undefined
+  readonly lease: Lease | undefined
+}
 
 /** The STM state. */
 export class State {
@@ -78,14 +84,24 @@ export class State {
     this.recent.set(id, true)
   }
 
-  /** Runs `effect` holding the locks of `ids`, taken together once all are free. */
-  withLocks<A, E, R>(ids: ReadonlyArray<string>, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+  /**
+   * Runs `use` holding the locks of `ids`, taken together once all are free; it gets what the
+   * cache and the leases held for each id when the locks were taken (in the same transaction).
+   */
+  withLocks<A, E, R>(ids: ReadonlyArray<string>, use: (locked: ReadonlyArray<Locked>) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
     const lock = STM.gen(this, function*() {
       for (const id of ids) if (yield* TSet.has(this.locks, id)) return yield* STM.retry
-      for (const id of ids) yield* TSet.add(this.locks, id)
+      const locked: Array<Locked> = []
+      for (const id of ids) {
+        yield* TSet.add(this.locks, id)
+        const body = yield* TMap.get(this.cache, id)
+        const lease = yield* TMap.get(this.leases, id)
+        locked.push({ body: body._tag === "Some" ? body.value : undefined, lease: lease._tag === "Some" ? lease.value : undefined })
+      }
+      return locked
     })
     const unlock = STM.forEach(ids, (id) => TSet.remove(this.locks, id), { discard: true })
-    return Effect.acquireUseRelease(STM.commit(lock), () => effect, () => STM.commit(unlock))
+    return Effect.acquireUseRelease(STM.commit(lock), use, () => STM.commit(unlock))
   }
 
   /** Puts a body in the cache (the caller holds the lock of its id). */
