@@ -27,6 +27,7 @@ export interface Compiled {
 // Made on first use: building Ajv costs start-up time that servers without JSON Schemas need not pay.
 let ajv: InstanceType<typeof AjvModule.default> | undefined
 const compiledJson = new Map<string, Validator>()
+const maxCompiled = 1000
 
 /** Compiles a JSON Schema (cached by its canonical text). Throws when it is not a valid schema. */
 export const fromJsonSchema = (jsonSchema: Readonly<Record<string, unknown>>): Compiled => {
@@ -37,6 +38,13 @@ export const fromJsonSchema = (jsonSchema: Readonly<Record<string, unknown>>): C
     const check = ajv.compile(jsonSchema)
     validate = (value) =>
       check(value) ? undefined : (check.errors ?? []).map((error) => `${error.instancePath || "/"} ${error.message ?? "is invalid"}`)
+    // Schemas come from clients too: keep the cache bounded (the oldest goes first); Ajv's own
+    // cache is dropped with it.
+    if (compiledJson.size >= maxCompiled) {
+      const oldest = compiledJson.keys().next().value!
+      compiledJson.delete(oldest)
+      ajv.removeSchema()
+    }
     compiledJson.set(key, validate)
   }
   return { jsonSchema, validate }

@@ -41,6 +41,8 @@ const invalid = (id: string, issues: ReadonlyArray<string>) => new ContextValida
 export class Engine {
   /** Validators of contexts created with an Effect Schema in this process, by id. */
   private readonly validators = new Map<string, ContextSchema.Validator>()
+  /** Validators of JSON Schemas, by schema object. */
+  private readonly bySchema = new WeakMap<object, ContextSchema.Validator>()
 
   private constructor(
     readonly store: Store,
@@ -57,7 +59,14 @@ export class Engine {
   private validatorOf(record: ContextRecord): ContextSchema.Validator | undefined {
     const own = this.validators.get(record.id)
     if (own !== undefined || record.schema === undefined) return own
-    return ContextSchema.fromJsonSchema(record.schema as Record<string, unknown>).validate
+    // The schema object is shared by every version of a context: compile (or find) it once.
+    const schema = record.schema as Record<string, unknown>
+    let validate = this.bySchema.get(schema)
+    if (validate === undefined) {
+      validate = ContextSchema.fromJsonSchema(schema).validate
+      this.bySchema.set(schema, validate)
+    }
+    return validate
   }
 
   private check(record: ContextRecord, value: unknown): ContextValidationError | undefined {
