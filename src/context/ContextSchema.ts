@@ -5,7 +5,8 @@
  *
  * @since 0.2.0
  */
-import AjvModule from "ajv/dist/2020.js"
+import type AjvModule from "ajv/dist/2020.js"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as JSONSchema from "effect/JSONSchema"
 import * as ParseResult from "effect/ParseResult"
@@ -24,30 +25,40 @@ export interface Compiled {
   readonly validate: Validator
 }
 
-// Made on first use: building Ajv costs start-up time that servers without JSON Schemas need not pay.
-let ajv: InstanceType<typeof AjvModule.default> | undefined
+type Ajv = InstanceType<typeof AjvModule.default>
+
+// Loaded and made on first use: Ajv is big, and servers without JSON Schemas need not load it.
+let ajv: Promise<Ajv> | undefined
+const loadAjv = Effect.promise(() =>
+  ajv ??= import("ajv/dist/2020.js").then((module) => new module.default.default({ allErrors: true, strict: false }))
+)
 const compiledJson = new Map<string, Validator>()
 const maxCompiled = 1000
 
-/** Compiles a JSON Schema (cached by its canonical text). Throws when it is not a valid schema. */
-export const fromJsonSchema = (jsonSchema: Readonly<Record<string, unknown>>): Compiled => {
-  const key = canonical(jsonSchema)
-  let validate = compiledJson.get(key)
-  if (validate === undefined) {
-    ajv ??= new AjvModule.default({ allErrors: true, strict: false })
-    const check = ajv.compile(jsonSchema)
-    validate = (value) =>
-      check(value) ? undefined : (check.errors ?? []).map((error) => `${error.instancePath || "/"} ${error.message ?? "is invalid"}`)
-    // Schemas come from clients too: keep the cache bounded (the oldest goes first); Ajv's own
-    // cache is dropped with it.
-    if (compiledJson.size >= maxCompiled) {
-      const oldest = compiledJson.keys().next().value!
-      compiledJson.delete(oldest)
-      ajv.removeSchema()
-    }
-    compiledJson.set(key, validate)
+const compileWith = (instance: Ajv, key: string, jsonSchema: Readonly<Record<string, unknown>>): Validator => {
+  const check = instance.compile(jsonSchema)
+  const validate: Validator = (value) =>
+    check(value) ? undefined : (check.errors ?? []).map((error) => `${error.instancePath || "/"} ${error.message ?? "is invalid"}`)
+  // Schemas come from clients too: keep the cache bounded (the oldest goes first); Ajv's own
+  // cache is dropped with it.
+  if (compiledJson.size >= maxCompiled) {
+    compiledJson.delete(compiledJson.keys().next().value!)
+    instance.removeSchema()
   }
-  return { jsonSchema, validate }
+  compiledJson.set(key, validate)
+  return validate
+}
+
+/** Compiles a JSON Schema (cached by its canonical text); `Left`-like failure with the reason when it is not valid. */
+export const fromJsonSchema = (jsonSchema: Readonly<Record<string, unknown>>): Effect.Effect<Compiled, string> => {
+  const key = canonical(jsonSchema)
+  const cached = compiledJson.get(key)
+  if (cached !== undefined) return Effect.succeed({ jsonSchema, validate: cached })
+  return Effect.flatMap(loadAjv, (instance) =>
+    Effect.try({
+      try: () => ({ jsonSchema, validate: compileWith(instance, key, jsonSchema) }),
+      catch: (error) => `invalid schema: ${error instanceof Error ? error.message : String(error)}`
+    }))
 }
 
 /** Compiles an Effect Schema: the JSON value is decoded with it; its JSON Schema is kept. */
@@ -64,11 +75,11 @@ export const fromSchema = (schema: Schema.Schema<any, any, never>): Compiled => 
   }
 }
 
-/** Compiles either kind; `Left` with the reason when the schema cannot be used. */
-export const compile = (input: Input): Either.Either<Compiled, string> => {
-  try {
-    return Either.right(Schema.isSchema(input) ? fromSchema(input) : fromJsonSchema(input))
-  } catch (error) {
-    return Either.left(`invalid schema: ${error instanceof Error ? error.message : String(error)}`)
-  }
+/** Compiles either kind; fails with the reason when the schema cannot be used. */
+export const compile = (input: Input): Effect.Effect<Compiled, string> => {
+  if (!Schema.isSchema(input)) return fromJsonSchema(input)
+  return Effect.try({
+    try: () => fromSchema(input),
+    catch: (error) => `invalid schema: ${error instanceof Error ? error.message : String(error)}`
+  })
 }

@@ -56,23 +56,29 @@ export class Engine {
     return Effect.map(State.make(metas, settings.budget), (state) => new Engine(store, pubsub, state, settings))
   }
 
-  private validatorOf(record: ContextRecord): ContextSchema.Validator | undefined {
+  private validatorOf(record: ContextRecord): Effect.Effect<ContextSchema.Validator | undefined, string> {
     const own = this.validators.get(record.id)
-    if (own !== undefined || record.schema === undefined) return own
+    if (own !== undefined || record.schema === undefined) return Effect.succeed(own)
     // The schema object is shared by every version of a context: compile (or find) it once.
     const schema = record.schema as Record<string, unknown>
-    let validate = this.bySchema.get(schema)
-    if (validate === undefined) {
-      validate = ContextSchema.fromJsonSchema(schema).validate
+    const known = this.bySchema.get(schema)
+    if (known !== undefined) return Effect.succeed(known)
+    return Effect.map(ContextSchema.fromJsonSchema(schema), ({ validate }) => {
       this.bySchema.set(schema, validate)
-    }
-    return validate
+      return validate
+    })
   }
 
-  private check(record: ContextRecord, value: unknown): ContextValidationError | undefined {
-    if (!Json.isJson(value)) return invalid(record.id, ["the value is not plain JSON"])
-    const issues = this.validatorOf(record)?.(value)
-    return issues === undefined ? undefined : invalid(record.id, issues)
+  /** Fails when `value` is not plain JSON or does not satisfy the context's schema. */
+  private check(record: ContextRecord, value: unknown): Effect.Effect<void, ContextValidationError> {
+    if (!Json.isJson(value)) return Effect.fail(invalid(record.id, ["the value is not plain JSON"]))
+    return Effect.flatMap(
+      Effect.mapError(this.validatorOf(record), (reason) => invalid(record.id, [reason])),
+      (validate) => {
+        const issues = validate?.(value)
+        return issues === undefined ? Effect.void : Effect.fail(invalid(record.id, issues))
+      }
+    )
   }
 
   /** Loads a context into the cache; the caller holds its lock. */
@@ -131,8 +137,9 @@ export class Engine {
 
   create(options: CreateOptions): Effect.Effect<ContextRecord, ContextValidationError | ContextNotFound | PersistenceError> {
     return Effect.gen(this, function*() {
-      const compiled = options.schema === undefined ? undefined : ContextSchema.compile(options.schema)
-      if (compiled !== undefined && Either.isLeft(compiled)) return yield* invalid("", [compiled.left])
+      const compiled = options.schema === undefined
+        ? undefined
+        : yield* Effect.mapError(ContextSchema.compile(options.schema), (reason) => invalid("", [reason]))
       const id = mintId()
       const at = yield* Clock.currentTimeMillis
       const draft: ContextRecord = {
@@ -143,16 +150,12 @@ export class Engine {
         labels: { ...options.labels },
         createdAt: at,
         updatedAt: at,
-        ...(compiled === undefined ? {} : { schema: compiled.right.jsonSchema }),
+        ...(compiled === undefined ? {} : { schema: compiled.jsonSchema }),
         ...(options.parent === undefined ? {} : { parent: options.parent }),
         ...(options.owner === undefined ? {} : { owner: options.owner })
       }
-      if (compiled !== undefined) this.validators.set(id, compiled.right.validate)
-      const rejected = this.check(draft, options.value)
-      if (rejected !== undefined) {
-        this.validators.delete(id)
-        return yield* rejected
-      }
+      if (compiled !== undefined) this.validators.set(id, compiled.validate)
+      yield* Effect.tapError(this.check(draft, options.value), () => Effect.sync(() => this.validators.delete(id)))
       const { entry, valueLength } = this.entry(draft, options.value, [], options.actor, at)
       const record: ContextRecord = Json.own({ ...draft, value: entry.value, hash: entry.hash })
       const prepared: Prepared = {
@@ -225,8 +228,7 @@ export class Engine {
       } else {
         next = yield* applyChange(id, record.value, write.change)
       }
-      const rejected = this.check(record, next)
-      if (rejected !== undefined) return yield* rejected
+      yield* this.check(record, next)
       const patch = Json.diff(record.value, next)
       const { entry, valueLength } = this.entry({ ...record, version: record.version + 1 }, next, patch, write.actor, now)
       const head: ContextRecord = Json.own({ ...record, value: entry.value, version: entry.version, hash: entry.hash, updatedAt: now })
@@ -328,10 +330,7 @@ export class Engine {
   }
 
   validateContext(id: string) {
-    return Effect.flatMap(this.resident(id), (body) => {
-      const rejected = this.check(body.record, body.record.value)
-      return rejected === undefined ? Effect.void : Effect.fail(rejected)
-    })
+    return Effect.flatMap(this.resident(id), (body) => this.check(body.record, body.record.value))
   }
 
   checkConsistency(id: string) {
