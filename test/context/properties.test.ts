@@ -9,6 +9,8 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as ContextManager from "../../src/context/ContextManager.js"
+import { ContextStore, PersistenceError, type Service } from "../../src/context/ContextStore.js"
+import * as MemoryStore from "../../src/context/MemoryStore.js"
 import { yieldingStore } from "./support.js"
 
 const { Change } = ContextManager
@@ -114,4 +116,40 @@ describe("ContextManager properties", () => {
         expect(error?._tag === "SyncError" && [...error.paths]).toEqual(conflicting)
       }
     }).pipe(Effect.provide(manager)), { fastCheck: { numRuns: 100 } })
+
+  it.effect.prop("a store that fails at random: memory holds exactly what the store committed", [FastCheck.array(FastCheck.tuple(FastCheck.nat(2), FastCheck.boolean()), { minLength: 1, maxLength: 30 })], ([ops]) =>
+    Effect.gen(function*() {
+      const inner = yield* MemoryStore.make()
+      const failing: Array<boolean> = ops.map(([, fail]) => fail)
+      let calls = 0
+      const store: Service = {
+        ...inner,
+        commit: (writes) =>
+          Effect.suspend(() => {
+            // Creations (the first three commits) succeed; then each commit fails as the case says.
+            const fail = calls >= 3 && failing[(calls - 3) % failing.length]!
+            calls++
+            return Effect.zipRight(Effect.yieldNow(), fail ? Effect.fail(new PersistenceError({ reason: "Io", message: "injected" })) : inner.commit(writes))
+          })
+      }
+      yield* Effect.gen(function*() {
+        const contexts = yield* ContextManager.ContextManager
+        const ids = yield* Effect.forEach([0, 1, 2], () => Effect.map(contexts.create({ value: { n: 0 } }), (c) => c.id))
+        const outcomes = yield* Effect.forEach(ops, ([c, _]) =>
+          Effect.either(contexts.transaction([
+            { _tag: "Update", id: ids[c]!, change: inc },
+            { _tag: "Update", id: ids[(c + 1) % 3]!, change: inc }
+          ])), { concurrency: "unbounded" })
+        for (const outcome of outcomes) if (outcome._tag === "Left") expect(outcome.left._tag).toBe("PersistenceError")
+        const committed = outcomes.filter((o) => o._tag === "Right").length
+        let total = 0
+        for (const id of ids) {
+          yield* contexts.syncContext(id)
+          yield* contexts.checkConsistency(id)
+          total += ((yield* contexts.get(id)).value as Value).n
+        }
+        // Each committed transaction added 1 to two contexts, each failed one nothing.
+        expect(total).toBe(2 * committed)
+      }).pipe(Effect.provide(ContextManager.layer().pipe(Layer.provide(Layer.succeed(ContextStore, store)))))
+    }), { fastCheck: { numRuns: 50 } })
 })
