@@ -91,6 +91,12 @@ export const isJson = (value: unknown): boolean => {
   }
 }
 
+/** Sets a key as a data property (assigning `"__proto__"` would set the prototype instead). */
+const setKey = (target: Record<string, unknown>, key: string, item: unknown): void => {
+  if (key === "__proto__") Object.defineProperty(target, key, { value: item, enumerable: true, writable: true, configurable: true })
+  else target[key] = item
+}
+
 /**
  * A deeply frozen copy of `value` that the manager owns: parts already frozen are shared, the
  * others copied, so neither the caller nor a reader can change a committed value in place.
@@ -100,8 +106,7 @@ export const own = <A>(value: A): A => {
   if (Array.isArray(value)) return Object.freeze(value.map(own)) as A
   const copy: Record<string, unknown> = {}
   for (const key of Object.keys(value)) {
-    // Defined as own data properties: a "__proto__" key stays a key.
-    Object.defineProperty(copy, key, { value: own((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true })
+    setKey(copy, key, own((value as Record<string, unknown>)[key]))
   }
   return Object.freeze(copy) as A
 }
@@ -149,7 +154,7 @@ export const applyMergePatch = (value: unknown, patch: unknown): unknown => {
   const result: Record<string, unknown> = isObject(value) ? { ...value } : {}
   for (const [key, change] of Object.entries(patch)) {
     if (change === null) delete result[key]
-    else result[key] = applyMergePatch(result[key], change)
+    else setKey(result, key, applyMergePatch(Object.hasOwn(result, key) ? result[key] : undefined, change))
   }
   return result
 }

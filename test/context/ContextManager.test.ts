@@ -56,6 +56,14 @@ describe("ContextManager", () => {
       })))
       expect(mutating._tag).toBe("ContextValidationError")
       expect((yield* contexts.get(id)).value).toEqual({ list: [1] })
+      // A "__proto__" key (JSON.parse makes it an own property) stays a key.
+      const odd = yield* contexts.create({ value: JSON.parse('{"__proto__":{"polluted":true},"a":1}') })
+      const value = (yield* contexts.get(odd.id)).value as Record<string, unknown>
+      expect(Object.keys(value)).toEqual(["__proto__", "a"])
+      expect(Object.getPrototypeOf(value)).toBe(Object.prototype)
+      const merged = yield* contexts.update(odd.id, Change.merge(JSON.parse('{"__proto__":{"more":1}}')))
+      expect(Object.getOwnPropertyDescriptor(merged.value, "__proto__")?.value).toEqual({ polluted: true, more: 1 })
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     }).pipe(Effect.provide(memory())))
 
   it.effect("rejects a stale expectedVersion, or applies it last-writer-wins", () =>

@@ -121,7 +121,9 @@ export class Engine {
     const { state } = this
     return Effect.uninterruptible(Effect.gen(this, function*() {
       yield* this.store.commit(prepared.map((p) => p.write))
-      yield* STM.commit(STM.forEach(prepared, (p) => p.body === undefined ? state.forget(p.id) : state.install(p.id, p.body), { discard: true }))
+      yield* STM.commit(STM.gen(function*() {
+        for (const p of prepared) yield* (p.body === undefined ? state.forget(p.id) : state.install(p.id, p.body))
+      }))
       for (const p of prepared) if (p.body === undefined) this.validators.delete(p.id)
       yield* this.publish(prepared.map((p) => p.change))
     }))

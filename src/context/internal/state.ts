@@ -100,7 +100,9 @@ export class State {
       }
       return locked
     })
-    const unlock = STM.forEach(ids, (id) => TSet.remove(this.locks, id), { discard: true })
+    const unlock = STM.gen(this, function*() {
+      for (const id of ids) yield* TSet.remove(this.locks, id)
+    })
     return Effect.acquireUseRelease(STM.commit(lock), use, () => STM.commit(unlock))
   }
 
