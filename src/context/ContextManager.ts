@@ -201,9 +201,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, PersistenceE
   Effect.gen(function*() {
     const store = yield* ContextStore
     const metas: Array<readonly [string, Meta]> = []
-    yield* Stream.runForEach(store.scan, (record) =>
+    yield* Stream.runForEachChunk(store.scan, (records) =>
       Effect.sync(() => {
-        metas.push([record.id, metaOf(record)])
+        for (const record of records) metas.push([record.id, metaOf(record)])
       }))
     const pubsub = yield* PubSub.unbounded<ContextChange>()
     const engine = yield* Engine.make(store, pubsub, metas, {
