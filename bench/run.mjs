@@ -2,8 +2,8 @@
 // machine-context benchmark: ours against the official MCP TypeScript SDK and a bare-Node floor,
 // all exposing the same `echo` tool, measured in the same run on the same machine, over two
 // transports (both by default, stdio first):
-//   stdio: `mcx serve --stdio --demo` vs bench/peers/sdk-stdio.mjs vs bench/peers/raw-stdio.mjs
-//   http:  `mcx serve --demo --port P` (Streamable HTTP) vs bench/peers/sdk-http.mjs in its JSON
+//   stdio: `mcx serve --stdio --demo --db :memory:` vs bench/peers/sdk-stdio.mjs vs bench/peers/raw-stdio.mjs
+//   http:  `mcx serve --demo --db :memory: --port P` (Streamable HTTP) vs bench/peers/sdk-http.mjs in its JSON
 //          and its SSE mode vs bench/peers/raw-http.mjs
 // Rates and latencies are taken in short alternating bursts against servers that are up side by
 // side (see lib/scenarios.mjs, lib/http-scenarios.mjs); the tables give medians and ours/SDK
@@ -34,7 +34,8 @@ const ROOT = path.resolve(HERE, "..")
 const HELP = `usage: node bench/run.mjs [options]        (npm run bench builds first, then runs this)
 
   --transport LIST        stdio, http, store (the durable context store, bench/context-store.mjs),
-                          in that order [stdio,http,store]
+                          context (bench/context.mjs: the ContextManager in memory), in that
+                          order [stdio,http,store,context]
   --quick                 1 round, smaller n: a smoke run (stdio about 30 s, http about 45 s)
   --rounds N              rounds; each runs every scenario for every implementation [3]
   --scenarios LIST        stdio: startup,seq,pipe,list,leak; http: load,sessions,leak; store: store [all];
@@ -51,7 +52,7 @@ const HELP = `usage: node bench/run.mjs [options]        (npm run bench builds f
   --help
 
 stdio:
-  --ours "<cmd>"          command starting our stdio server [node dist/mcx.js serve --stdio --demo]
+  --ours "<cmd>"          command starting our stdio server [node dist/mcx.js serve --stdio --demo --db :memory:]
                           (env MCX_BENCH_OURS); point it at a peer to try the harness alone
   --ours-list "<cmd>"     ours with the dummy tools [<ours> --tools <tools>] (env MCX_BENCH_OURS_LIST)
   --tools N               dummy tools for the tools/list scenario [1000]
@@ -62,7 +63,7 @@ stdio:
 
 http (Streamable HTTP on 127.0.0.1, endpoint /mcp, one session per keep-alive connection):
   --ours-http "<cmd>"     command starting our HTTP server, {port} is replaced by a free port
-                          [node dist/mcx.js serve --demo --port {port}] (env MCX_BENCH_OURS_HTTP)
+                          [node dist/mcx.js serve --demo --db :memory: --port {port}] (env MCX_BENCH_OURS_HTTP)
   --concurrency LIST      connections of the load scenario [1,16,64]
   --http-n N              tools/call per level, implementation and round [10000; quick 3000]
                           (with 1 connection: a third of it)
@@ -136,7 +137,7 @@ const buildStdioConfig = (cli, scenarios, peers) => {
   const quick = Boolean(cli.quick)
   const tools = cli.tools ?? 1000
   const oursOverride = cli.ours ?? (process.env.MCX_BENCH_OURS?.trim() || undefined)
-  const oursCmd = oursOverride ?? `${NODE} dist/mcx.js serve --stdio --demo`
+  const oursCmd = oursOverride ?? `${NODE} dist/mcx.js serve --stdio --demo --db :memory:`
   const oursList = cli["ours-list"] ?? (process.env.MCX_BENCH_OURS_LIST?.trim() || undefined) ?? `${oursCmd} --tools ${tools}`
   const all = {
     ours: { cmd: oursCmd, listCmd: oursList },
@@ -172,7 +173,7 @@ const buildStdioConfig = (cli, scenarios, peers) => {
 const buildHttpConfig = (cli, scenarios, peers) => {
   const quick = Boolean(cli.quick)
   const oursOverride = cli["ours-http"] ?? (process.env.MCX_BENCH_OURS_HTTP?.trim() || undefined)
-  const oursCmd = oursOverride ?? `${NODE} dist/mcx.js serve --demo --port {port}`
+  const oursCmd = oursOverride ?? `${NODE} dist/mcx.js serve --demo --db :memory: --port {port}`
   if (!oursCmd.includes("{port}")) throw new Error(`--ours-http needs {port} where the port goes: ${oursCmd}`)
   const all = {
     ours: { cmd: oursCmd },
@@ -218,8 +219,11 @@ const buildHttpConfig = (cli, scenarios, peers) => {
 }
 
 const buildConfig = (cli) => {
-  const transports = list(cli.transport ?? "stdio,http,store")
-  for (const t of transports) if (!TRANSPORTS.includes(t)) throw new Error(`unknown transport ${t} (stdio, http, store)`)
+  const chosen = list(cli.transport ?? "stdio,http,store,context")
+  // `context` is not a transport: it runs bench/context.mjs (the ContextManager in process) after them.
+  const context = chosen.includes("context")
+  const transports = chosen.filter((t) => t !== "context")
+  for (const t of transports) if (!TRANSPORTS.includes(t)) throw new Error(`unknown transport ${t} (stdio, http, store, context)`)
   const ordered = TRANSPORTS.filter((t) => transports.includes(t))
   const scenarios = cli.scenarios ? list(cli.scenarios) : null
   for (const s of scenarios ?? []) {
@@ -242,7 +246,8 @@ const buildConfig = (cli) => {
     }
   }
   cfg.transports = ordered.filter((t) => cfg[t])
-  if (cfg.transports.length === 0) throw new Error(`none of the scenarios ${scenarios?.join(", ")} belongs to ${ordered.join(" or ")}`)
+  cfg.context = context && !cli.report
+  if (cfg.transports.length === 0 && !context) throw new Error(`none of the scenarios ${scenarios?.join(", ")} belongs to ${ordered.join(" or ")}`)
   return cfg
 }
 
@@ -597,6 +602,10 @@ const main = async () => {
     if (!aborted) {
       const pipeline = spawnSync(process.execPath, [path.join(HERE, "pipeline.mjs"), ...(cli.quick ? ["--n", "50000", "--rounds", "2"] : [])], { stdio: "inherit" })
       codes.push(pipeline.status === 0 ? 0 : 2)
+    }
+    if (cfg.context && !aborted) {
+      const run = spawnSync(process.execPath, [path.join(HERE, "context.mjs"), ...(cli.quick ? ["--quick"] : [])], { stdio: "inherit" })
+      codes.push(run.status === 0 ? 0 : 2)
     }
   } finally {
     clearTimeout(watchdog)

@@ -21,6 +21,8 @@ const bundle = (name, entry) =>
     sourcemap: "linked",
     // Some dependencies are CommonJS and call require(): give the ESM bundle one.
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);" },
+    // A native addon: loaded from node_modules at run time, never bundled.
+    external: ["better-sqlite3"],
     logLevel: "warning"
   })
 

@@ -6,10 +6,14 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { parseArgs } from "node:util"
-import * as McpServer from "../server/McpServer.js"
+import * as ContextManager from "../context/ContextManager.js"
+import * as McpContexts from "../context/McpContexts.js"
+import * as MemoryStore from "../context/MemoryStore.js"
 import type { RequestContext } from "../protocol/RequestContext.js"
+import * as McpServer from "../server/McpServer.js"
 import type * as Tool from "../server/Tool.js"
 import type { ToolContext } from "../server/ToolContext.js"
 import * as Stdio from "../transport/Stdio.js"
@@ -33,15 +37,17 @@ const ClientUsage = `  mcx tools <target> [--json]                            li
 const USAGE = `mcx ${VERSION} — the machine-context server and client
 
 usage:
-  mcx serve [--host H] [--port P] [--demo] [--tools N] [--session-idle-ms MS]
+  mcx serve [--host H] [--port P] [--db PATH] [--demo] [--tools N] [--session-idle-ms MS]
                                                         serve MCP over Streamable HTTP
-  mcx serve --stdio [--demo] [--tools N]                 serve MCP over stdin/stdout
+  mcx serve --stdio [--db PATH] [--demo] [--tools N]     serve MCP over stdin/stdout
 ${ClientUsage}  mcx --help | --version
 
 options of serve:
   --host H      address to listen on (default 127.0.0.1; Host/Origin are checked on loopback)
   --port P      port to listen on (default 3000; 0 picks a free one); the endpoint is /mcp
   --stdio       newline-delimited JSON-RPC on stdin/stdout instead of HTTP (logs go to stderr)
+  --db PATH     the SQLite file contexts (context_* tools, context://{id}) are kept in
+                (default ./.machine-context/state.db, its folder created); :memory: keeps them in memory
   --demo        add the demonstration tools (echo, add, sleep, fail, ask, summarize, report, increment),
                 resources (demo://about, demo://counter), template and prompt
   --tools N     add N dummy tools (dummy_0000…), for measuring tools/list
@@ -50,6 +56,9 @@ options of serve:
 
 SIGINT or SIGTERM stops the server: calls in flight finish (up to 5 s), sessions close, exit 0.
 `
+
+/** Where `mcx serve` keeps contexts unless told otherwise (`--db`). */
+const DEFAULT_DB = "./.machine-context/state.db"
 
 class UsageError extends Error {}
 
@@ -62,7 +71,8 @@ const serve = (args: ReadonlyArray<string>): Effect.Effect<void, unknown> => {
       port: { type: "string", default: "3000" },
       demo: { type: "boolean", default: false },
       tools: { type: "string" },
-      "session-idle-ms": { type: "string" }
+      "session-idle-ms": { type: "string" },
+      db: { type: "string", default: DEFAULT_DB }
     },
     strict: true
   })
@@ -72,11 +82,27 @@ const serve = (args: ReadonlyArray<string>): Effect.Effect<void, unknown> => {
   if (idle !== undefined && (!Number.isInteger(idle) || idle < 1)) throw new UsageError("mcx serve: --session-idle-ms takes a whole number of milliseconds")
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError("mcx serve: --port takes a port number from 0 to 65535")
+  if (values.db === "") throw new UsageError("mcx serve: --db takes a file path, or :memory:")
   const demoOptions = values.demo ? Demo.options() : undefined
-  const tools: Array<Tool.Tool<any, any, any, RequestContext | ToolContext>> = [...(demoOptions?.tools ?? []), ...Demo.dummies(extra)]
-  const server = demoOptions !== undefined
-    ? McpServer.layer({ name: "mcx", version: VERSION }, { ...demoOptions, tools })
-    : McpServer.layer({ name: "mcx", version: VERSION }, { tools })
+  const tools: Array<Tool.Tool<any, any, any, RequestContext | ToolContext | ContextManager.ContextManager>> = [
+    ...(demoOptions?.tools ?? []),
+    ...McpContexts.tools,
+    ...Demo.dummies(extra)
+  ]
+  const features = demoOptions !== undefined
+    ? { resources: demoOptions.resources, prompts: demoOptions.prompts, resourceTemplates: [...demoOptions.resourceTemplates, McpContexts.template] }
+    : { resourceTemplates: [McpContexts.template] }
+  const mcp = McpServer.layer({ name: "mcx", version: VERSION }, { tools, ...features })
+  // SQLite is loaded only when contexts are kept in a file.
+  const db = values.db
+  const store = db === ":memory:"
+    ? MemoryStore.layer()
+    : Layer.unwrapEffect(Effect.map(Effect.promise(() => import("./store.js")), (sqlite) => sqlite.layer(db)))
+  // One server and one manager: the notification fiber sends the manager's changes through the same server.
+  const server = McpContexts.notifications.pipe(
+    Layer.provideMerge(mcp),
+    Layer.provide(ContextManager.layer().pipe(Layer.provide(store)))
+  )
   const demo = values.demo ? " --demo" : ""
   if (values.stdio) {
     return Effect.gen(function*() {

@@ -6,7 +6,7 @@ import * as McpClient from "../../src/client/McpClient.js"
 import { requireBuiltServer } from "../e2e/support/server.js"
 
 const spawned = (options: McpClient.Options = {}) =>
-  McpClient.layerStdio({ command: process.execPath, args: [requireBuiltServer(), "serve", "--stdio", "--demo"], stderr: "ignore" }, options)
+  McpClient.layerStdio({ command: process.execPath, args: [requireBuiltServer(), "serve", "--stdio", "--demo", "--db", ":memory:"], stderr: "ignore" }, options)
 
 describe("McpClient over stdio with mcx", () => {
   for (const version of [undefined, "2025-11-25", "2024-11-05"] as const) {

@@ -35,7 +35,7 @@ beforeAll(async () => {
 })
 afterAll(() => served.close())
 
-const stdio = () => ["--", process.execPath, requireBuiltServer(), "serve", "--stdio", "--demo"]
+const stdio = () => ["--", process.execPath, requireBuiltServer(), "serve", "--stdio", "--demo", "--db", ":memory:"]
 
 // Each command is a process or two on a shared 2-core machine: generous safety timeouts.
 describe("mcx client commands", { timeout: 90_000 }, () => {

@@ -16,7 +16,7 @@ describe("mcx command line", () => {
     await new Promise<void>((listening) => blocker.listen(0, "127.0.0.1", listening))
     const port = (blocker.address() as { port: number }).port
     try {
-      const result = await run(["serve", "--port", String(port)])
+      const result = await run(["serve", "--db", ":memory:", "--port", String(port)])
       expect(result.code).toBe(1)
       expect(result.stdout).toBe("")
       expect(result.stderr).toContain("EADDRINUSE")

@@ -27,7 +27,7 @@ interface Spawned {
 /** Spawns the HTTP server on a free port and waits for the URL it prints. */
 const spawnServer = (...extra: ReadonlyArray<string>): Promise<Spawned> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--demo", "--port", "0", ...extra], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"] })
+    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--demo", "--db", ":memory:", "--port", "0", ...extra], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"] })
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once("exit", (code, signal) => done({ code, signal })))
     let stderr = ""
     const timer = setTimeout(() => {

@@ -106,7 +106,7 @@ describe("the SDK v2 client, 2026-07-28 over stdio, every primitive", () => {
 
 describe("the SDK v2 client, 2026-07-28 over Streamable HTTP: subscriptions/listen", () => {
   it("receives updates on its listen stream, and a graceful end when the server stops", async () => {
-    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--demo", "--host", "127.0.0.1", "--port", "0"], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"] })
+    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--demo", "--db", ":memory:", "--host", "127.0.0.1", "--port", "0"], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"] })
     started.push(child.pid!)
     const url = await new Promise<URL>((resolve, reject) => {
       let stderr = ""

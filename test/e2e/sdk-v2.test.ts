@@ -26,7 +26,7 @@ interface Spawned {
 /** Spawns `mcx serve --demo` on a free loopback port and waits for the URL it prints. */
 const spawnServer = (): Promise<Spawned> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--demo", "--host", "127.0.0.1", "--port", "0"], {
+    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--demo", "--db", ":memory:", "--host", "127.0.0.1", "--port", "0"], {
       cwd: projectRoot,
       stdio: ["ignore", "ignore", "pipe"]
     })

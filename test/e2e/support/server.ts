@@ -24,7 +24,7 @@ export const requireBuiltServer = (): string => {
   return mcxPath
 }
 
-export const serverArgs = (): Array<string> => [requireBuiltServer(), "serve", "--stdio", "--demo"]
+export const serverArgs = (): Array<string> => [requireBuiltServer(), "serve", "--stdio", "--demo", "--db", ":memory:"]
 
 export type Id = string | number
 

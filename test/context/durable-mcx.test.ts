@@ -1,0 +1,61 @@
+/**
+ * `mcx serve --db FILE`: contexts written through the official SDK client survive the server
+ * being killed with SIGKILL in the middle of a stream of writes; after a restart on the same
+ * file every acknowledged write is there, and the history verifies.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as Path from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { projectRoot, requireBuiltServer } from "../e2e/support/server.js"
+
+const dir = mkdtempSync(Path.join(tmpdir(), "mcx-db-"))
+const db = Path.join(dir, "nested", "state.db")
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const connect = async () => {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [requireBuiltServer(), "serve", "--stdio", "--db", db], cwd: projectRoot, stderr: "ignore" })
+  const client = new Client({ name: "durable-e2e", version: "1.0.0" })
+  await client.connect(transport)
+  return { client, pid: transport.pid! }
+}
+
+const structured = (result: unknown) => (result as { structuredContent: { context: { id: string; version: number; value: unknown } } }).structuredContent.context
+
+describe("mcx serve --db FILE", () => {
+  it("keeps every acknowledged write across a SIGKILL, with its history", { timeout: 60_000 }, async () => {
+    const first = await connect()
+    const id = structured(await first.client.callTool({ name: "context_create", arguments: { value: { n: 0 } } })).id
+    let acknowledged = 0
+    // Writes keep coming while the server is killed: the ones answered before it died must survive.
+    const writing = (async () => {
+      for (let n = 1; n <= 10_000; n++) {
+        const result = await first.client.callTool({ name: "context_update", arguments: { id, value: { n } } })
+        if (result.isError === true) break
+        acknowledged = n
+      }
+    })().catch(() => undefined)
+    while (acknowledged < 20) await new Promise((done) => setTimeout(done, 10))
+    process.kill(first.pid, "SIGKILL")
+    await writing
+    await first.client.close().catch(() => undefined)
+
+    const second = await connect()
+    try {
+      const read = structured(await second.client.callTool({ name: "context_get", arguments: { id } }))
+      expect((read.value as { n: number }).n).toBeGreaterThanOrEqual(acknowledged)
+      expect(read.version).toBe((read.value as { n: number }).n + 1)
+      const history = await second.client.callTool({ name: "context_history", arguments: { id } })
+      expect(history.isError ?? false).toBe(false)
+    } finally {
+      await second.client.close()
+      try {
+        process.kill(second.pid, "SIGKILL")
+      } catch {
+        // Already exited.
+      }
+    }
+  })
+})
