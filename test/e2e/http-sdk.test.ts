@@ -142,7 +142,7 @@ describe("the MCP TypeScript SDK over Streamable HTTP", () => {
     expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(["demo://about", "demo://counter"]))
     expect((await client.readResource({ uri: "demo://about" })).contents[0]).toMatchObject({ text: expect.stringContaining("mcx demo server") })
     const { resourceTemplates } = await client.listResourceTemplates()
-    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(["demo://echo/{text}"])
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(["demo://echo/{text}", "context://{id}"])
     expect((await client.readResource({ uri: "demo://echo/over%20http" })).contents[0]).toMatchObject({ text: "over http" })
     const { prompts } = await client.listPrompts()
     expect(prompts.map((p) => p.name)).toEqual(["greet"])
