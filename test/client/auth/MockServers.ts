@@ -119,16 +119,19 @@ export const start = (config: MockConfig = {}) =>
     }
 
     const issuerPath = config.issuerPath ?? ""
-    const asMetadata = () => ({
-      issuer: config.legacy === "metadata" ? `${urls.rs}/oauth` : `${urls.as}${issuerPath}`,
-      authorization_endpoint: `${config.legacy ? urls.rs : urls.as}${issuerPath}/authorize`,
-      token_endpoint: `${config.legacy ? urls.rs : urls.as}${issuerPath}/token`,
-      ...(config.registration === false ? {} : { registration_endpoint: `${config.legacy ? urls.rs : urls.as}${issuerPath}/register` }),
-      response_types_supported: ["code"],
-      code_challenge_methods_supported: ["S256"],
-      token_endpoint_auth_methods_supported: ["none"],
-      ...config.asExtra
-    })
+    const asMetadata = () => {
+      const base = config.legacy === "metadata" ? `${urls.rs}/oauth` : `${urls.as}${issuerPath}`
+      return {
+        issuer: base,
+        authorization_endpoint: `${base}/authorize`,
+        token_endpoint: `${base}/token`,
+        ...(config.registration === false ? {} : { registration_endpoint: `${base}/register` }),
+        response_types_supported: ["code"],
+        code_challenge_methods_supported: ["S256"],
+        token_endpoint_auth_methods_supported: ["none"],
+        ...config.asExtra
+      }
+    }
 
     const prmPath = "prmPath" in config ? config.prmPath : "/.well-known/oauth-protected-resource/mcp"
     const challengeHeader = (error: string, scope: string | undefined) =>
