@@ -187,7 +187,7 @@ export const make = (options: Options = {}): Effect.Effect<AuthProvider, never, 
           Effect.logDebug(`OAuth: refresh failed (${error.message})`).pipe(Effect.as(entryOf(undefined, entry.registration)))))
         : Effect.succeed(entryOf(undefined, entry.registration))
 
-    const headers = (url: URL) =>
+    const headers = Effect.fn("OAuth.headers")((url: URL) =>
       lock.withPermits(1)(Effect.gen(function*() {
         let entry = yield* stored(url)
         const now = yield* Clock.currentTimeMillis
@@ -197,7 +197,7 @@ export const make = (options: Options = {}): Effect.Effect<AuthProvider, never, 
           yield* store.set(keyOf(url), entry)
         }
         return entry.tokens === undefined ? {} : { authorization: `Bearer ${Redacted.value(entry.tokens.accessToken)}` }
-      }))
+      })))
 
     /** A 403 `insufficient_scope`: authorize again for the union of the granted and the challenged scopes. */
     const stepUp = (discovery: Metadata.Discovery, entry: Entry, challenged: string | undefined) =>
@@ -219,7 +219,7 @@ export const make = (options: Options = {}): Effect.Effect<AuthProvider, never, 
         return yield* obtain(discovery, entry, wanted)
       })
 
-    const challenge = (challenge: Challenge) =>
+    const challenge = Effect.fn("OAuth.challenge")((challenge: Challenge) =>
       lock.withPermits(1)(Effect.gen(function*() {
         const bearer = WwwAuthenticate.parse(challenge.wwwAuthenticate)
         const discovery = yield* discover(challenge.url, bearer.resourceMetadata)
@@ -234,7 +234,7 @@ export const make = (options: Options = {}): Effect.Effect<AuthProvider, never, 
             : yield* obtain(discovery, refreshed, Scopes.select(discovery, bearer.scope, options.scope, options.offlineAccess ?? true))
         }
         yield* store.set(keyOf(challenge.url), next)
-      })).pipe(Effect.withSpan("OAuth.challenge", { attributes: { "http.status": challenge.status } }))
+      })))
 
     return { headers, challenge }
   })
