@@ -102,6 +102,17 @@ export const make = (options: Options = {}): Effect.Effect<AuthProvider, never, 
         ? { method: "private_key_jwt", clientId: credentials.clientId, privateKey: credentials.privateKey, algorithm: credentials.algorithm }
         : ClientAuth.select(server, credentials.clientId, credentials.clientSecret)
 
+    /** The client that obtained (or obtains) tokens: the grant's own credentials, else the registered client. */
+    const clientFor = (server: Metadata.AuthorizationServerMetadata, entry: Entry, scope: string | undefined): Effect.Effect<Registration.Resolved, AuthError> => {
+      if (options.clientCredentials !== undefined) {
+        return Effect.succeed({ credentials: grantCredentials(server, options.clientCredentials), registration: undefined })
+      }
+      if (options.crossApp !== undefined) {
+        return Effect.succeed({ credentials: ClientAuth.select(server, options.crossApp.clientId, options.crossApp.clientSecret), registration: undefined })
+      }
+      return Registration.resolve(server, clientOptions, entry.registration, scope)
+    }
+
     /** The authorization-code flow with PKCE S256, `state` and the resource indicator. */
     const authorizationCode = (discovery: Metadata.Discovery, entry: Entry, scope: string | undefined) =>
       Effect.gen(function*() {
@@ -166,7 +177,7 @@ export const make = (options: Options = {}): Effect.Effect<AuthProvider, never, 
     const refresh = (url: URL, entry: Entry, tokens: Tokens & { refreshToken: Redacted.Redacted<string> }) =>
       Effect.gen(function*() {
         const discovery = yield* cachedDiscovery(url)
-        const client = yield* Registration.resolve(discovery.server, clientOptions, entry.registration, tokens.scope)
+        const client = yield* clientFor(discovery.server, entry, tokens.scope)
         const fresh = yield* TokenEndpoint.request(
           discovery.server,
           client.credentials,

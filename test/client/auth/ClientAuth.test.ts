@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
 import * as Jose from "jose"
 import * as AuthorizationRedirect from "../../../src/client/auth/AuthorizationRedirect.js"
 import * as TokenStore from "../../../src/client/auth/TokenStore.js"
@@ -61,9 +63,9 @@ describe("token-endpoint client authentication", () => {
 })
 
 describe("grants without a user", () => {
-  it.scoped("client credentials with a secret (Basic)", () =>
+  it.scoped("client credentials with a secret (Basic), refreshed with the same credentials", () =>
     Effect.gen(function*() {
-      const mocks = yield* Mock.start({ asExtra: { token_endpoint_auth_methods_supported: ["client_secret_basic"], grant_types_supported: ["client_credentials"] } })
+      const mocks = yield* Mock.start({ refreshTokens: true, expiresIn: 60, asExtra: { token_endpoint_auth_methods_supported: ["client_secret_basic"], grant_types_supported: ["client_credentials"] } })
       const auth = yield* OAuth.make({ clientCredentials: { clientId: "m2m", clientSecret: Redacted.make("m2m-secret") } })
       expect(yield* Mock.post(auth, mocks.mcpUrl, "tools/list")).toBe(200)
       const [token] = Mock.to(mocks, "/token")
@@ -71,6 +73,13 @@ describe("grants without a user", () => {
       expect(token!.form.get("resource")).toBe(mocks.mcpUrl.href)
       expect(decodeBasic(token!.headers.authorization)).toBe("m2m:m2m-secret")
       expect(Mock.to(mocks, "/authorize")).toHaveLength(0)
+
+      yield* TestClock.adjust(Duration.minutes(1))
+      expect(yield* Mock.post(auth, mocks.mcpUrl, "tools/list")).toBe(200)
+      const [, refresh] = Mock.to(mocks, "/token")
+      expect(refresh!.form.get("grant_type")).toBe("refresh_token")
+      expect(decodeBasic(refresh!.headers.authorization)).toBe("m2m:m2m-secret")
+      expect(Mock.to(mocks, "/register")).toHaveLength(0)
     }).pipe(Effect.provide(Services)))
 
   it.scoped("client credentials with a private-key JWT assertion (ES256), verified by the server", () =>
