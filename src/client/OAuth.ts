@@ -77,6 +77,7 @@ export const make = (options: Options = {}): Effect.Effect<AuthProvider, never, 
     const redirect = yield* AuthorizationRedirect
     const lock = yield* Effect.makeSemaphore(1)
     const discoveries = new Map<string, Metadata.Discovery>()
+    /** Step-up authorizations per server URL and scope set. */
     const stepUps = new Map<string, number>()
     const redirectUri = options.redirectUri ?? "http://localhost:3000/callback"
     const clientOptions: Registration.ClientOptions = {
@@ -211,7 +212,7 @@ export const make = (options: Options = {}): Effect.Effect<AuthProvider, never, 
       })))
 
     /** A 403 `insufficient_scope`: authorize again for the union of the granted and the challenged scopes. */
-    const stepUp = (discovery: Metadata.Discovery, entry: Entry, challenged: string | undefined) =>
+    const stepUp = (url: URL, discovery: Metadata.Discovery, entry: Entry, challenged: string | undefined) =>
       Effect.gen(function*() {
         const granted = entry.tokens?.scope
         if (challenged === undefined || Scopes.covers(granted, challenged)) {
@@ -221,11 +222,12 @@ export const make = (options: Options = {}): Effect.Effect<AuthProvider, never, 
           })
         }
         const wanted = Scopes.union(granted, challenged)!
-        const attempts = stepUps.get(wanted) ?? 0
+        const attemptKey = `${keyOf(url)} ${wanted}`
+        const attempts = stepUps.get(attemptKey) ?? 0
         if (attempts >= (options.maxStepUps ?? 2)) {
           return yield* new AuthError({ reason: "RetryLimit", message: `Gave up asking for scope "${wanted}" after ${attempts} authorizations` })
         }
-        stepUps.set(wanted, attempts + 1)
+        stepUps.set(attemptKey, attempts + 1)
         yield* Effect.logDebug(`OAuth: step-up to scope "${wanted}"`)
         return yield* obtain(discovery, entry, wanted)
       })
@@ -237,7 +239,7 @@ export const make = (options: Options = {}): Effect.Effect<AuthProvider, never, 
         const entry = yield* stored(challenge.url)
         let next: Entry
         if (challenge.status === 403) {
-          next = yield* stepUp(discovery, entry, bearer.scope)
+          next = yield* stepUp(challenge.url, discovery, entry, bearer.scope)
         } else {
           const refreshed = yield* refreshOrDrop(challenge.url, entry)
           next = refreshed.tokens !== undefined
