@@ -7,7 +7,6 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { AuthProvider } from "../src/client/AuthProvider.js"
 import * as AuthorizationRedirect from "../src/client/auth/AuthorizationRedirect.js"
@@ -55,12 +54,35 @@ export const options = (scenario: string, context: string | undefined): Effect.E
       : { clientCredentials: { clientId: decoded.client_id, clientSecret: decoded.client_secret } }
   })
 
-/** The auth provider of an `auth/*` scenario (memory token store, headless redirect); none otherwise. */
-export const provider = (scenario: string, context: string | undefined): Effect.Effect<Option.Option<AuthProvider>, Error> =>
-  scenario.startsWith("auth/")
-    ? options(scenario, context).pipe(
-      Effect.flatMap(OAuth.make),
-      Effect.provide(Layer.merge(TokenStore.layerMemory, AuthorizationRedirect.layerHeadless)),
-      Effect.map(Option.some)
-    )
-    : Effect.succeed(Option.none())
+/** The auth provider of an `auth/*` scenario: memory token store, headless redirect. */
+export const provider = (scenario: string, context: string | undefined): Effect.Effect<AuthProvider, Error> =>
+  options(scenario, context).pipe(
+    Effect.flatMap(OAuth.make),
+    Effect.provide(Layer.merge(TokenStore.layerMemory, AuthorizationRedirect.layerHeadless))
+  )
+
+/** The auth scenarios of the suite (0.1.16): every one connects, lists the tools and calls `test-tool`. */
+export const scenarios = [
+  "auth/metadata-default",
+  "auth/metadata-var1",
+  "auth/metadata-var2",
+  "auth/metadata-var3",
+  "auth/basic-cimd",
+  "auth/scope-from-www-authenticate",
+  "auth/scope-from-scopes-supported",
+  "auth/scope-omitted-when-undefined",
+  "auth/scope-step-up",
+  "auth/scope-retry-limit",
+  "auth/token-endpoint-auth-basic",
+  "auth/token-endpoint-auth-post",
+  "auth/token-endpoint-auth-none",
+  "auth/pre-registration",
+  "auth/2025-03-26-oauth-metadata-backcompat",
+  "auth/2025-03-26-oauth-endpoint-fallback",
+  "auth/resource-mismatch",
+  "auth/offline-access-scope",
+  "auth/offline-access-not-supported",
+  "auth/client-credentials-jwt",
+  "auth/client-credentials-basic",
+  "auth/cross-app-access-complete-flow"
+] as const
