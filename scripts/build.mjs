@@ -26,4 +26,6 @@ const bundle = (name, entry) =>
 
 await bundle("mcx", "src/cli/main.ts")
 await bundle("conformance-server", "examples/conformance-server.ts")
+await bundle("conformance-client", "examples/conformance-client.ts")
+await bundle("client-example", "examples/client.ts")
 chmodSync("dist/mcx.js", 0o755)

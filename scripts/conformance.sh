@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Runs the official MCP conformance suite (server scenarios, `--strict`: warnings fail too)
-# against the fixture server built from examples/conformance-server.ts.
+# Runs the official MCP conformance suite: the server scenarios (`--strict`: warnings fail too)
+# against the fixture server built from examples/conformance-server.ts, then the client
+# scenarios against the fixture client built from examples/conformance-client.ts (warnings fail
+# client scenarios too).
 # The runner scripts live in ../shared/conformance/ (beside the project in every session and
 # in CI); they install the suite and a Node 22 for it into ~/.cache/mcp-conformance on first use.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${MCP_CONFORMANCE_DIR:-$root/../shared/conformance}"
 [[ -f "$shared/run-server-suite.sh" ]] || { echo "conformance: $shared/run-server-suite.sh not found (set MCP_CONFORMANCE_DIR)" >&2; exit 2; }
-[[ -f "$root/dist/conformance-server.js" ]] || { echo "conformance: build first (npm run build)" >&2; exit 2; }
-exec bash "$shared/run-server-suite.sh" --strict --suite all "$@" "node $root/dist/conformance-server.js --port {port}"
+[[ -f "$root/dist/conformance-server.js" && -f "$root/dist/conformance-client.js" ]] || { echo "conformance: build first (npm run build)" >&2; exit 2; }
+bash "$shared/run-server-suite.sh" --strict --suite all "$@" "node $root/dist/conformance-server.js --port {port}"
+# The client scenarios the fixture client implements (the auth/* ones need the OAuth client).
+client_scenarios=(initialize tools_call elicitation-sep1034-client-defaults sse-retry)
+args=(); for s in "${client_scenarios[@]}"; do args+=(--scenario "$s"); done
+exec bash "$shared/run-client-suite.sh" "${args[@]}" "node $root/dist/conformance-client.js"

@@ -16,12 +16,25 @@ import * as Demo from "./demo.js"
 
 const VERSION = "0.1.0"
 
-const USAGE = `mcx ${VERSION} — the machine-context server
+/** The client commands (kept here so that `--help` does not load the client). */
+const ClientCommands: ReadonlySet<string> = new Set(["tools", "call", "resources", "read", "prompts", "prompt"])
+
+const ClientUsage = `  mcx tools <target> [--json]                            list the server's tools
+  mcx call <target> <tool> ['<json>'] [--json]           call a tool with JSON arguments
+  mcx resources <target> [--json]                        list resources and templates
+  mcx read <target> <uri> [--json]                       read a resource
+  mcx prompts <target> [--json]                          list prompts
+  mcx prompt <target> <name> ['<json>'] [--json]         get a prompt with JSON arguments
+      <target>: an http(s) URL as first argument, or -- <command> <args…> at the end (stdio);
+      --timeout MS bounds each request (default 60000). Exit code 1 on failure.
+`
+
+const USAGE = `mcx ${VERSION} — the machine-context server and client
 
 usage:
   mcx serve [--host H] [--port P] [--demo] [--tools N]   serve MCP over Streamable HTTP
   mcx serve --stdio [--demo] [--tools N]                 serve MCP over stdin/stdout
-  mcx --help | --version
+${ClientUsage}  mcx --help | --version
 
 options of serve:
   --host H      address to listen on (default 127.0.0.1; Host/Origin are checked on loopback)
@@ -82,6 +95,8 @@ const main = (argv: ReadonlyArray<string>): Effect.Effect<unknown, unknown> => {
   }
   if (command === "--version") return Effect.sync(() => process.stdout.write(`${VERSION}\n`))
   if (command === "serve") return serve(rest)
+  // The client is loaded only for client commands.
+  if (ClientCommands.has(command)) return Effect.flatMap(Effect.promise(() => import("./client.js")), (client) => client.run(command, rest))
   throw new UsageError(`mcx: unknown command ${JSON.stringify(command)}; see mcx --help`)
 }
 
