@@ -5,8 +5,8 @@
  *   MCP_CONFORMANCE_SCENARIO=<scenario> node dist/conformance-client.js <server url>
  *
  * (see `../shared/conformance/FIXTURES.md` §9–10). Scenarios come in groups, one function each;
- * every group connects through `connect`, whose `auth` option is where an `AuthProvider`
- * (the OAuth client) plugs in for the `auth/*` scenarios. Exit code 0 when the scenario ran.
+ * every group connects through `connect`, whose `auth` option takes the OAuth client for the
+ * `auth/*` scenarios. Exit code 0 when the scenario ran.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
@@ -16,6 +16,7 @@ import type { AuthProvider } from "../src/client/AuthProvider.js"
 import * as Elicitor from "../src/client/Elicitor.js"
 import type { ConnectError } from "../src/client/errors.js"
 import * as McpClient from "../src/client/McpClient.js"
+import * as ConformanceAuth from "./conformance-auth.js"
 
 /** One scenario: what the client does against the mock at `url`. */
 type Scenario = (url: string) => Effect.Effect<void, unknown>
@@ -66,8 +67,20 @@ const core: Record<string, Scenario> = {
   "sse-retry": (url) => connect(url, listAndCall([["test_reconnection", {}]]))
 }
 
+/**
+ * The auth scenarios (§11): connect, list the tools and call `test-tool`, authorized by the
+ * OAuth client configured for the scenario (`conformance-auth.ts`).
+ */
+const auth: Record<string, Scenario> = Object.fromEntries(ConformanceAuth.scenarios.map((name) => [
+  name,
+  (url: string) =>
+    ConformanceAuth.provider(name, process.env.MCP_CONFORMANCE_CONTEXT).pipe(
+      Effect.flatMap((provider) => connect(url, listAndCall([["test-tool", {}]]), { auth: provider }))
+    )
+]))
+
 /** Every scenario this fixture runs, by name. */
-const scenarios: Record<string, Scenario> = { ...core }
+const scenarios: Record<string, Scenario> = { ...core, ...auth }
 
 const main = Effect.suspend(() => {
   const name = process.env.MCP_CONFORMANCE_SCENARIO ?? ""
