@@ -47,7 +47,8 @@ options of serve:
   --port P      port to listen on (default 3000; 0 picks a free one); the endpoint is /mcp
   --stdio       newline-delimited JSON-RPC on stdin/stdout instead of HTTP (logs go to stderr)
   --db PATH     the SQLite file contexts (context_* tools, context://{id}) are kept in
-                (default ./.machine-context/state.db, its folder created); :memory: keeps them in memory
+                (default ./.machine-context/state.db, its folder created); :memory: keeps them in memory;
+                with MCX_DB_KEY set (32 bytes, hex or base64) values are encrypted (AES-256-GCM)
   --demo        add the demonstration tools (echo, add, sleep, fail, ask, summarize, report, increment),
                 resources (demo://about, demo://counter), template and prompt
   --tools N     add N dummy tools (dummy_0000…), for measuring tools/list

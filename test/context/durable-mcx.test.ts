@@ -5,7 +5,8 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
-import { mkdtempSync, rmSync } from "node:fs"
+import { randomBytes } from "node:crypto"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -15,8 +16,14 @@ const dir = mkdtempSync(Path.join(tmpdir(), "mcx-db-"))
 const db = Path.join(dir, "nested", "state.db")
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const connect = async () => {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [requireBuiltServer(), "serve", "--stdio", "--db", db], cwd: projectRoot, stderr: "ignore" })
+const connect = async (file = db, env: Record<string, string> = {}) => {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [requireBuiltServer(), "serve", "--stdio", "--db", file],
+    cwd: projectRoot,
+    stderr: "ignore",
+    env: { ...(process.env as Record<string, string>), ...env }
+  })
   const client = new Client({ name: "durable-e2e", version: "1.0.0" })
   await client.connect(transport)
   return { client, pid: transport.pid! }
@@ -57,5 +64,19 @@ describe("mcx serve --db FILE", () => {
         // Already exited.
       }
     }
+  })
+
+  it("encrypts values at rest with MCX_DB_KEY, and refuses to open the file without it", { timeout: 60_000 }, async () => {
+    const file = Path.join(dir, "secret.db")
+    const key = { MCX_DB_KEY: randomBytes(32).toString("hex") }
+    const first = await connect(file, key)
+    const id = structured(await first.client.callTool({ name: "context_create", arguments: { value: { secret: "plaintext-marker-4711" } } })).id
+    await first.client.close()
+    const bytes = Buffer.concat([readFileSync(file), ...(existsSync(`${file}-wal`) ? [readFileSync(`${file}-wal`)] : [])])
+    expect(bytes.includes("plaintext-marker-4711")).toBe(false)
+    const second = await connect(file, key)
+    expect(structured(await second.client.callTool({ name: "context_get", arguments: { id } })).value).toEqual({ secret: "plaintext-marker-4711" })
+    await second.client.close()
+    await expect(connect(file)).rejects.toThrow()
   })
 })
