@@ -3,6 +3,8 @@
 // recovery of many contexts at start-up. Needs the library built (`npm run build`).
 //   node bench/context.mjs [--quick] [--n N] [--contexts N]
 import * as Effect from "effect/Effect"
+import fs from "node:fs"
+import os from "node:os"
 import path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { fmt, quantile } from "./lib/stats.mjs"
@@ -13,6 +15,7 @@ const ContextManager = await load("ContextManager.js")
 const MemoryStore = await load("MemoryStore.js")
 const Json = await load("Json.js")
 const { ContextStore } = await load("ContextStore.js")
+const SqliteStore = await load("SqliteStore.js")
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -83,6 +86,28 @@ await withManager(store, (contexts) =>
     yield* contexts.get(`ctx_${String(RECOVER - 1).padStart(8, "0")}`)
     row("first get after recovery (lazy load, µs)", fmt((performance.now() - start) * 1000))
   }))
+
+// recovery from SQLite: the same contexts in a file, then the time to open it and build the manager
+// (every head scanned and indexed), as `mcx serve --db FILE` does at start-up.
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ctx-bench-"))
+const file = path.join(dir, "state.db")
+try {
+  await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const sqlite = yield* SqliteStore.make({ filename: file, synchronous: "normal" })
+    for (let i = 0; i < stored.length; i += 1000) {
+      yield* sqlite.commit(stored.slice(i, i + 1000).map(({ record, history }) => ({ _tag: "Put", record, entry: history[0], keepHistory: 100 })))
+    }
+  })))
+  start = performance.now()
+  await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const sqlite = yield* SqliteStore.make({ filename: file })
+    yield* Effect.provideService(ContextManager.make(), ContextStore, sqlite)
+    const ms = performance.now() - start
+    row(`recovery of ${fmt(RECOVER)} contexts from SQLite (open, scan, index; ms)`, fmt(ms), "< 2,000 ms", ms < 2000)
+  })))
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true })
+}
 
 console.log(`### Contexts (memory store, Node ${process.version}, ${quick ? "quick" : "full"} run)\n`)
 console.log("| metric | measured | target |")
