@@ -32,7 +32,7 @@ export const DeprecationKey = "machine-context/deprecation"
 
 /** The pipeline's settings (the manager's options). */
 export interface Settings {
-  /** Timeout of a call when its tool sets none (ms); `Infinity` for none. */
+  /** Timeout of a call when its tool sets none (ms); `Infinity` for none (the call runs inline). */
   readonly defaultTimeoutMs: number
   /** Calls of one tool in flight at once when it sets no `maxConcurrency`. */
   readonly defaultToolConcurrency: number
@@ -128,16 +128,19 @@ export class Pipeline {
           if (admission._tag === "Rejected") {
             return Effect.zipRight(Scope.close(scope, Exit.void), Effect.succeed(refusal(registration, new CircuitOpen({ name: registration.name, retryAfterMs: admission.retryAfterMs }))))
           }
-          return this.run(registration, input, admission.probe, started, clock, () => Attempt.fork(registration, input, parent, status.runtimeFlags, scope))
+          const timeoutMs = registration.tool.management.timeoutMs ?? this.settings.defaultTimeoutMs
+          const fork = Number.isFinite(timeoutMs) ? () => Attempt.fork(registration, input, parent, status.runtimeFlags, scope) : undefined
+          return this.run(registration, input, admission.probe, started, clock, timeoutMs, scope, fork)
         })
       )
     )
   }
 
   /**
-   * Counts the call in, lets the first attempt (already started) settle, retries an idempotent
-   * tool's failures on its Schedule, then counts it out and maps the outcome. A first attempt
-   * that finished synchronously and needs no retry is handled without waiting on anything.
+   * Counts the call in, runs the first attempt (inline without a timeout; else `fork` has
+   * started it and it settles), retries an idempotent tool's failures on its Schedule, then
+   * counts it out and maps the outcome. A forked first attempt that finished synchronously and
+   * needs no retry is handled without waiting on anything.
    */
   private run(
     registration: Registration,
@@ -145,27 +148,33 @@ export class Pipeline {
     probe: boolean,
     started: number,
     clock: Clock.Clock,
-    start: () => Attempt.Attempt
+    timeoutMs: number,
+    scope: Scope.CloseableScope,
+    fork: (() => Attempt.Attempt) | undefined
   ): Effect.Effect<CallToolResult> {
     const management = registration.tool.management
     registration.inFlight++
     this.inFlight++
     registration.metrics.started(registration.inFlight)
     const busy = registration.inFlight === 1 ? registration.settle(started) : Effect.void
-    const first = start()
     const retry = management.idempotent ? management.retry : undefined
-    const done = first.fiber.unsafePoll()
-    if (done !== null && (retry === undefined || !isRetryable(done))) {
-      return Effect.uninterruptible(Effect.zipRight(
-        busy,
-        Effect.zipRight(Scope.close(first.scope, done), Effect.suspend(() => this.finish(registration, probe, started, clock, done)))
-      ))
+    let first: Effect.Effect<Exit.Exit<unknown, unknown>>
+    if (fork === undefined) {
+      first = Attempt.inline(registration, input, scope)
+    } else {
+      const forked = fork()
+      const done = forked.fiber.unsafePoll()
+      if (done !== null && (retry === undefined || !isRetryable(done))) {
+        return Effect.uninterruptible(Effect.zipRight(
+          busy,
+          Effect.zipRight(Scope.close(forked.scope, done), Effect.suspend(() => this.finish(registration, probe, started, clock, done)))
+        ))
+      }
+      first = Attempt.settle(registration, forked, timeoutMs)
     }
-    const timeoutMs = management.timeoutMs ?? this.settings.defaultTimeoutMs
-    const settled = Attempt.settle(registration, first, timeoutMs)
     const attempts = retry === undefined
-      ? settled
-      : Effect.flatMap(settled, (exit) =>
+      ? first
+      : Effect.flatMap(first, (exit) =>
         isRetryable(exit) ? Effect.flatMap(Schedule.driver(retry), (driver) => retrying(exit, Attempt.run(registration, input, timeoutMs), driver)) : Effect.succeed(exit))
     return Effect.zipRight(
       busy,
