@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
 import * as Runtime from "effect/Runtime"
 import type * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Scope from "effect/Scope"
@@ -94,11 +95,16 @@ export const settle = (registration: Registration, attempt: Attempt, timeoutMs: 
 export const inline = (registration: Registration, input: unknown, scope: Scope.CloseableScope): Effect.Effect<Exit.Exit<unknown, unknown>> =>
   Effect.uninterruptible(Effect.withFiberRuntime((fiber) => {
     registration.calls.add(fiber)
-    const handler = Effect.provideService(registration.tool.handler(input) as Effect.Effect<unknown, unknown>, Scope.Scope, scope)
-    return Effect.flatMap(Effect.exit(Effect.interruptible(handler)), (exit) => {
-      registration.calls.delete(fiber)
-      return Effect.as(Scope.close(scope, exit), exit)
-    })
+    // The Scope goes in by setting the context and putting it back: far cheaper than `provideService`.
+    const context = fiber.currentContext
+    const handler = registration.tool.handler(input) as Effect.Effect<unknown, unknown>
+    return Effect.zipRight(
+      FiberRef.set(FiberRef.currentContext, Context.add(context, Scope.Scope, scope)),
+      Effect.flatMap(Effect.exit(Effect.interruptible(handler)), (exit) => {
+        registration.calls.delete(fiber)
+        return Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), Effect.as(Scope.close(scope, exit), exit))
+      })
+    )
   }))
 
 /** Runs one attempt (a retry's next one) with a fresh Scope: inline without a timeout, else forked and settled. */

@@ -93,8 +93,8 @@ export class Pipeline {
         const call: Middleware.Call = { name: registration.name, version: registration.version, arguments: input, meta }
         const key = meta[IdempotencyKey]
         const guarded = typeof key === "string"
-          ? this.settings.idempotency.run(`${registration.name}@${registration.version}\n${key}`, this.admit(registration, input))
-          : this.admit(registration, input)
+          ? this.settings.idempotency.run(`${registration.name}@${registration.version}\n${key}`, this.admit(registration, input, clock))
+          : this.admit(registration, input, clock)
         const middleware = this.settings.middleware.length === 0 ? management.middleware : [...this.settings.middleware, ...management.middleware]
         const chained = middleware.length === 0 ? guarded : Middleware.compose(middleware, call, guarded)
         const checked = management.requires.capabilities === undefined || management.requires.capabilities.length === 0
@@ -110,9 +110,8 @@ export class Pipeline {
   }
 
   /** Admission (breaker, concurrency) and the run. */
-  private admit(registration: Registration, input: unknown): Effect.Effect<CallToolResult, McpError> {
-    return Effect.clockWith((clock) =>
-      Effect.flatMap(Scope.make(), (scope) =>
+  private admit(registration: Registration, input: unknown, clock: Clock.Clock): Effect.Effect<CallToolResult, McpError> {
+    return Effect.flatMap(Scope.make(), (scope) =>
         Effect.withFiberRuntime<CallToolResult, McpError>((parent, status) => {
           const limit = registration.tool.management.maxConcurrency ?? this.settings.defaultToolConcurrency
           if (this.inFlight >= this.settings.maxConcurrency || registration.inFlight >= limit) {
@@ -132,7 +131,6 @@ export class Pipeline {
           const fork = Number.isFinite(timeoutMs) ? () => Attempt.fork(registration, input, parent, status.runtimeFlags, scope) : undefined
           return this.run(registration, input, admission.probe, started, clock, timeoutMs, scope, fork)
         })
-      )
     )
   }
 
@@ -161,6 +159,11 @@ export class Pipeline {
     let first: Effect.Effect<Exit.Exit<unknown, unknown>>
     if (fork === undefined) {
       first = Attempt.inline(registration, input, scope)
+      if (retry === undefined) {
+        // An inline attempt answers its exit and never fails: nothing to catch, nothing to restore.
+        const answered = Effect.uninterruptible(Effect.flatMap(first, (exit) => this.finish(registration, probe, started, clock, exit)))
+        return busy === Effect.void ? answered : Effect.zipRight(busy, answered)
+      }
     } else {
       const forked = fork()
       const done = forked.fiber.unsafePoll()
