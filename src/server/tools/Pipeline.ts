@@ -156,29 +156,30 @@ export class Pipeline {
     registration.metrics.started(registration.inFlight)
     const busy = registration.inFlight === 1 ? registration.settle(started) : Effect.void
     const retry = management.idempotent ? management.retry : undefined
-    let first: Effect.Effect<Exit.Exit<unknown, unknown>>
+    const retried = (exit: Exit.Exit<unknown, unknown>) =>
+      Effect.flatMap(Schedule.driver(retry!), (driver) => retrying(exit, Attempt.run(registration, input, timeoutMs), driver))
     if (fork === undefined) {
-      first = Attempt.inline(registration, input, scope)
-      if (retry === undefined) {
-        // An inline attempt answers its exit and never fails: nothing to catch, nothing to restore.
-        const answered = Effect.uninterruptible(Effect.flatMap(first, (exit) => this.finish(registration, probe, started, clock, exit)))
-        return busy === Effect.void ? answered : Effect.zipRight(busy, answered)
-      }
-    } else {
-      const forked = fork()
-      const done = forked.fiber.unsafePoll()
-      if (done !== null && (retry === undefined || !isRetryable(done))) {
-        return Effect.uninterruptible(Effect.zipRight(
-          busy,
-          Effect.zipRight(Scope.close(forked.scope, done), Effect.suspend(() => this.finish(registration, probe, started, clock, done)))
-        ))
-      }
-      first = Attempt.settle(registration, forked, timeoutMs)
+      // An inline attempt answers its exit and never fails: only a retry needs catching.
+      const answered = Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Attempt.inline(registration, input, scope), (exit) =>
+          retry === undefined || !isRetryable(exit)
+            ? this.finish(registration, probe, started, clock, exit)
+            : Effect.flatMap(Effect.exit(restore(retried(exit))), (last) =>
+              this.finish(registration, probe, started, clock, Exit.isSuccess(last) ? last.value : last))))
+      return busy === Effect.void ? answered : Effect.zipRight(busy, answered)
     }
+    const forked = fork()
+    const done = forked.fiber.unsafePoll()
+    if (done !== null && (retry === undefined || !isRetryable(done))) {
+      return Effect.uninterruptible(Effect.zipRight(
+        busy,
+        Effect.zipRight(Scope.close(forked.scope, done), Effect.suspend(() => this.finish(registration, probe, started, clock, done)))
+      ))
+    }
+    const first = Attempt.settle(registration, forked, timeoutMs)
     const attempts = retry === undefined
       ? first
-      : Effect.flatMap(first, (exit) =>
-        isRetryable(exit) ? Effect.flatMap(Schedule.driver(retry), (driver) => retrying(exit, Attempt.run(registration, input, timeoutMs), driver)) : Effect.succeed(exit))
+      : Effect.flatMap(first, (exit) => isRetryable(exit) ? retried(exit) : Effect.succeed(exit))
     return Effect.zipRight(
       busy,
       Effect.uninterruptibleMask((restore) =>
