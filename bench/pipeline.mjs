@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The tool pipeline's cost: a no-op tool called through `ToolManager` with every stage on
-// (middleware, global and per tool; timeout; retry Schedule; circuit breaker; concurrency
-// limits; metrics; result mapping), next to the bare handler (`Tool.run`), each call forked
-// on its own fiber as the engine does. Then throughput with 64 calls in flight (the handler
-// yields once, so calls really overlap), pipeline against bare, alternating rounds.
+// (middleware, global and per tool; retry Schedule; circuit breaker; concurrency limits;
+// metrics; result mapping), next to the bare handler (`Tool.run`), each call forked on its own
+// fiber as the engine does. Without a timeout (the default) the handler runs inline in that
+// fiber; with one (`timeoutMs`) it runs in a fiber of its own. Then throughput with 64 calls
+// in flight (the handler yields once, so calls really overlap), alternating rounds.
 //   node bench/pipeline.mjs [--n 200000] [--rounds 5]      (needs `npm run build`)
 import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
@@ -23,22 +24,25 @@ const IN_FLIGHT = 64
 
 const input = Schema.Struct({ text: Schema.String })
 const passThrough = (_call, next) => next
-const options = () => ({
+const options = (timeoutMs) => ({
   input,
   idempotent: true,
   retry: Schedule.recurs(2),
-  timeoutMs: 30_000,
+  ...(timeoutMs === undefined ? {} : { timeoutMs }),
   breaker: { failures: 5, cooldownMs: 1000 },
   maxConcurrency: 1024,
   middleware: [passThrough]
 })
 const noop = Tool.make("noop", options(), ({ text }) => Effect.succeed(text))
 const yielding = Tool.make("yielding", options(), ({ text }) => Effect.as(Effect.yieldNow(), text))
+const timed = Tool.make("timed", options(30_000), ({ text }) => Effect.succeed(text))
+const timedYielding = Tool.make("timedYielding", options(30_000), ({ text }) => Effect.as(Effect.yieldNow(), text))
 
 const runtime = Runtime.defaultRuntime
 const manager = await Effect.runPromise(ToolManager.make({ middleware: [passThrough], maxConcurrency: 4096 }))
-await Effect.runPromise(manager.registerAll([noop, yielding]))
-const registrations = { noop: manager.find("noop"), yielding: manager.find("yielding") }
+const tools = [noop, yielding, timed, timedYielding]
+await Effect.runPromise(manager.registerAll(tools))
+const registrations = Object.fromEntries(tools.map((tool) => [tool.name, manager.find(tool.name)]))
 const args = { text: "hi" }
 const meta = {}
 const bare = (tool) => () => Runtime.runFork(runtime, Tool.run(tool, args), { immediate: true })
@@ -83,16 +87,20 @@ const throughput = (call, total) =>
 const bareCost = perCall(bare(noop))
 const pipedCost = perCall(piped(noop))
 const keyedCost = perCall(keyed(noop))
+const timedCost = perCall(piped(timed))
 
-const rates = { bare: [], piped: [] }
+const rates = { bare: [], piped: [], timed: [] }
 await throughput(bare(yielding), 20_000)
 await throughput(piped(yielding), 20_000)
+await throughput(piped(timedYielding), 20_000)
 for (let round = 0; round < ROUNDS; round++) {
   rates.bare.push(await throughput(bare(yielding), N / 2))
   rates.piped.push(await throughput(piped(yielding), N / 2))
+  rates.timed.push(await throughput(piped(timedYielding), N / 2))
 }
 const bareRate = median(rates.bare)
 const pipedRate = median(rates.piped)
+const timedRate = median(rates.timed)
 
 const us = (value) => value.toFixed(2)
 console.log(`| no-op tool, one call at a time (${N} calls, batches of ${BATCH}) | p50 µs/call | p90 µs/call |`)
@@ -100,10 +108,13 @@ console.log("|---|---:|---:|")
 console.log(`| bare handler (\`Tool.run\`) | ${us(bareCost.p50)} | ${us(bareCost.p90)} |`)
 console.log(`| pipeline, all stages on | ${us(pipedCost.p50)} | ${us(pipedCost.p90)} |`)
 console.log(`| pipeline + idempotency key | ${us(keyedCost.p50)} | ${us(keyedCost.p90)} |`)
+console.log(`| pipeline + timeout (own fiber) | ${us(timedCost.p50)} | ${us(timedCost.p90)} |`)
 console.log(`| **pipeline overhead** | **${us(pipedCost.p50 - bareCost.p50)}** | |`)
 console.log("")
 console.log(`| ${IN_FLIGHT} calls in flight (median of ${ROUNDS} rounds) | calls/s |`)
 console.log("|---|---:|")
 console.log(`| bare handler | ${Math.round(bareRate)} |`)
-console.log(`| pipeline, all stages on | ${Math.round(pipedRate)} |`)
-console.log(`| throughput lost | ${(100 * (1 - pipedRate / bareRate)).toFixed(1)} % |`)
+console.log(`| pipeline, all stages on (no timeout: inline) | ${Math.round(pipedRate)} |`)
+console.log(`| pipeline + timeout (own fiber) | ${Math.round(timedRate)} |`)
+console.log(`| throughput lost, inline | ${(100 * (1 - pipedRate / bareRate)).toFixed(1)} % |`)
+console.log(`| throughput lost, with a timeout | ${(100 * (1 - timedRate / bareRate)).toFixed(1)} % |`)

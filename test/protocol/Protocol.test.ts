@@ -27,6 +27,7 @@ const makeRouter = (events: Ref.Ref<ReadonlyArray<string>>) =>
         Effect.onExit((exit) => Ref.update(events, (all) => [...all, `${tag}:${exit._tag}`]))
       )),
     Router.request("boom", Schema.Struct({}), () => Effect.die(new Error("kaboom"))),
+    Router.request("halt", Schema.Struct({}), () => Effect.interrupt),
     Router.request("typed", Schema.Struct({}), () => Effect.fail(new McpError({ code: -32042, message: "needs a URL", data: { url: "x" } }))),
     Router.request("progress", Schema.Struct({}), () =>
       Effect.gen(function*() {
@@ -208,6 +209,17 @@ describe("Protocol engine", () => {
       expect((yield* peer.next()).error).toEqual({ code: -32042, message: "needs a URL", data: { url: "x" } })
       peer.send({ jsonrpc: "2.0", id: 3, method: "ping" })
       expect((yield* peer.next()).id).toBe(3)
+    }))
+
+  it.scopedLive("a request the server interrupts itself (not cancelled by the client) still gets an error answer", () =>
+    Effect.gen(function*() {
+      const { peer } = yield* setup()
+      yield* peer.initialize()
+      peer.send({ jsonrpc: "2.0", id: 1, method: "halt" })
+      const halted = yield* peer.next()
+      expect(halted.id).toBe(1)
+      expect(halted.error?.code).toBe(-32603)
+      expect(peer.connection.inFlight()).toBe(0)
     }))
 
   it.scopedLive("carries the progress token to the handler", () =>

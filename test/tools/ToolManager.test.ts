@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
@@ -202,7 +203,8 @@ describe("ToolManager lifecycle", () => {
       expect(yield* Fiber.join(unregistering)).toBe(true)
       expect(events).toEqual(["call acquired", "call released", "tool released"])
 
-      yield* manager.register(Tool.make("stuck", { input: Schema.Struct({}) }, () => Effect.never))
+      // A call with a timeout runs in a fiber of its own: only that fiber is interrupted, the call answers.
+      yield* manager.register(Tool.make("stuck", { input: Schema.Struct({}), timeoutMs: 60_000 }, () => Effect.never))
       const stuck = yield* Effect.fork(manager.call("stuck", {}))
       yield* Effect.yieldNow()
       const removing = yield* Effect.fork(manager.unregister("stuck", { drainTimeoutMs: 1000 }))
@@ -211,6 +213,20 @@ describe("ToolManager lifecycle", () => {
       expect(result.isError).toBe(true)
       expect(result.structuredContent).toMatchObject({ error: "ToolUnavailable" })
       expect(yield* Fiber.join(removing)).toBe(true)
+
+      // A call without one runs inline in the caller's fiber: the caller is interrupted, the call's Scope still closed.
+      const released: Array<string> = []
+      yield* manager.register(Tool.make("hung", { input: Schema.Struct({}) }, () =>
+        Effect.addFinalizer(() => Effect.sync(() => released.push("call released"))).pipe(Effect.zipRight(Effect.never))))
+      const hung = yield* Effect.fork(manager.call("hung", {}))
+      yield* Effect.yieldNow()
+      const dropping = yield* Effect.fork(manager.unregister("hung", { drainTimeoutMs: 1000 }))
+      yield* TestClock.adjust(1000)
+      const exit = yield* Fiber.await(hung)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(released).toEqual(["call released"])
+      expect(yield* Fiber.join(dropping)).toBe(true)
+      expect(manager.find("hung")).toBeUndefined()
     }))
 
   it.effect("ToolManager.layer drains and releases every tool when the layer closes", () =>

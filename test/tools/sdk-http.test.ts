@@ -1,7 +1,7 @@
 /**
  * Tool management over the wire: a real Streamable HTTP server on 127.0.0.1 (in this process)
  * and the official MCP SDK client. Versions and discovery `_meta` in tools/list, pinned
- * versions, deprecation `_meta`, timeouts, overload refusals, idempotency keys, and
+ * versions, deprecation `_meta`, timeouts, a drained inline call, overload refusals, idempotency keys, and
  * list_changed for tools added at runtime.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
@@ -38,7 +38,8 @@ const tools = [
   Tool.make("charge", { input: Schema.Struct({ amount: Schema.Number }), annotations: { idempotentHint: true } }, ({ amount }) =>
     Effect.promise(() => opened).pipe(Effect.as(`charged ${amount} (run ${++runs})`))),
   Tool.make("single", { input: Schema.Struct({}), maxConcurrency: 1 }, () => Effect.promise(() => opened).pipe(Effect.as("single done"))),
-  Tool.make("sleepy", { input: Schema.Struct({}), timeoutMs: 50 }, () => Effect.never)
+  Tool.make("sleepy", { input: Schema.Struct({}), timeoutMs: 50 }, () => Effect.never),
+  Tool.make("hung", { input: Schema.Struct({}) }, () => Effect.never)
 ]
 
 describe("tool management through the official SDK client over Streamable HTTP", () => {
@@ -94,6 +95,16 @@ describe("tool management through the official SDK client over Streamable HTTP",
     const result = await client.callTool({ name: "sleepy", arguments: {} })
     expect(result.isError).toBe(true)
     expect(result.structuredContent).toEqual({ error: "ToolTimeout", name: "sleepy", timeoutMs: 50 })
+  })
+
+  it("a call without a timeout (inline in its request) cut off by a drain still gets an error answer", async () => {
+    const call = client.callTool({ name: "hung", arguments: {} }).catch((e: unknown) => e)
+    while ((server.toolManager.find("hung")?.inFlight ?? 0) === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(await mcp.runPromise(server.toolManager.unregister("hung", { drainTimeoutMs: 20 }))).toBe(true)
+    const answer = await call
+    expect(answer).toBeInstanceOf(McpError)
+    expect((answer as McpError).code).toBe(-32603)
+    expect((answer as McpError).message).toContain("Request interrupted")
   })
 
   it("refuses a call beyond the tool's concurrency as overloaded, with a retry-after hint", async () => {

@@ -332,8 +332,11 @@ export class Connection<R> {
     }
     if (Exit.isSuccess(exit)) {
       answer(entry.out, entry.id, resultFrame(entry.id, entry.stateless === undefined ? exit.value : this.statelessResult(exit.value)))
-    } else if (entry.cancelled || Cause.isInterruptedOnly(exit.cause)) {
+    } else if (entry.cancelled || this.closed) {
       abandon(entry.out, entry.id)
+    } else if (Cause.isInterruptedOnly(exit.cause)) {
+      // Interrupted by the server itself (a tool drained past its deadline): the client still waits.
+      answer(entry.out, entry.id, errorFrame(entry.id, ErrorCode.InternalError, "Request interrupted: the server stopped it"))
     } else {
       const failure = Cause.failureOption(exit.cause)
       if (Option.isSome(failure) && failure.value instanceof McpError) {

@@ -1,10 +1,12 @@
 /**
- * One run of a tool's handler: in a fiber of its own, started at once on the caller's runtime
- * with a fresh Scope in its context (the call's resources). A handler that answers
- * synchronously is done before `fork` returns: no timer, no scheduling, no extra fiber hop.
- * Otherwise `settle` awaits it up to the timeout (then interrupts it); a drain past its
- * deadline interrupts it through `registration.calls`. The Scope is closed with the handler's
- * exit once its fiber has ended.
+ * One run of a tool's handler, with a fresh Scope in its context (the call's resources), closed
+ * with the handler's exit. `run` is the one place an attempt is run. A call without a timeout
+ * runs `inline` in the caller's own fiber: no second fiber, no hop back; a drain past its
+ * deadline interrupts that fiber (the request) through `registration.calls`. A call with a
+ * timeout is forked in a fiber of its own on the caller's runtime: a handler that answers
+ * synchronously is done before `fork` returns (no timer, no scheduling); otherwise `settle`
+ * awaits it up to the timeout (then interrupts it) and a drain past its deadline interrupts
+ * that fiber alone.
  *
  * @since 0.1.0
  */
@@ -13,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
 import * as Runtime from "effect/Runtime"
 import type * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Scope from "effect/Scope"
@@ -84,7 +87,29 @@ export const settle = (registration: Registration, attempt: Attempt, timeoutMs: 
   })
 }
 
-/** Forks and settles one attempt (a retry's next one). */
+/**
+ * Runs the handler in the calling fiber with `scope` as its Scope and answers its exit, the
+ * Scope closed. The calling fiber is in `registration.calls` meanwhile, so a drain past its
+ * deadline interrupts it: the exit is then an interruption and the caller stays interrupted.
+ */
+export const inline = (registration: Registration, input: unknown, scope: Scope.CloseableScope): Effect.Effect<Exit.Exit<unknown, unknown>> =>
+  Effect.uninterruptible(Effect.withFiberRuntime((fiber) => {
+    registration.calls.add(fiber)
+    // The Scope goes in by setting the context and putting it back: far cheaper than `provideService`.
+    const context = fiber.currentContext
+    const handler = registration.tool.handler(input) as Effect.Effect<unknown, unknown>
+    return Effect.zipRight(
+      FiberRef.set(FiberRef.currentContext, Context.add(context, Scope.Scope, scope)),
+      Effect.flatMap(Effect.exit(Effect.interruptible(handler)), (exit) => {
+        registration.calls.delete(fiber)
+        return Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), Effect.as(Scope.close(scope, exit), exit))
+      })
+    )
+  }))
+
+/** Runs one attempt (a retry's next one) with a fresh Scope: inline without a timeout, else forked and settled. */
 export const run = (registration: Registration, input: unknown, timeoutMs: number): Effect.Effect<Exit.Exit<unknown, unknown>> =>
   Effect.flatMap(Scope.make(), (scope) =>
-    Effect.withFiberRuntime((parent, status) => settle(registration, fork(registration, input, parent, status.runtimeFlags, scope), timeoutMs)))
+    Number.isFinite(timeoutMs)
+      ? Effect.withFiberRuntime((parent, status) => settle(registration, fork(registration, input, parent, status.runtimeFlags, scope), timeoutMs))
+      : inline(registration, input, scope))

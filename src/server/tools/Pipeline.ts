@@ -32,7 +32,7 @@ export const DeprecationKey = "machine-context/deprecation"
 
 /** The pipeline's settings (the manager's options). */
 export interface Settings {
-  /** Timeout of a call when its tool sets none (ms); `Infinity` for none. */
+  /** Timeout of a call when its tool sets none (ms); `Infinity` for none (the call runs inline). */
   readonly defaultTimeoutMs: number
   /** Calls of one tool in flight at once when it sets no `maxConcurrency`. */
   readonly defaultToolConcurrency: number
@@ -93,8 +93,8 @@ export class Pipeline {
         const call: Middleware.Call = { name: registration.name, version: registration.version, arguments: input, meta }
         const key = meta[IdempotencyKey]
         const guarded = typeof key === "string"
-          ? this.settings.idempotency.run(`${registration.name}@${registration.version}\n${key}`, this.admit(registration, input))
-          : this.admit(registration, input)
+          ? this.settings.idempotency.run(`${registration.name}@${registration.version}\n${key}`, this.admit(registration, input, clock))
+          : this.admit(registration, input, clock)
         const middleware = this.settings.middleware.length === 0 ? management.middleware : [...this.settings.middleware, ...management.middleware]
         const chained = middleware.length === 0 ? guarded : Middleware.compose(middleware, call, guarded)
         const checked = management.requires.capabilities === undefined || management.requires.capabilities.length === 0
@@ -110,9 +110,8 @@ export class Pipeline {
   }
 
   /** Admission (breaker, concurrency) and the run. */
-  private admit(registration: Registration, input: unknown): Effect.Effect<CallToolResult, McpError> {
-    return Effect.clockWith((clock) =>
-      Effect.flatMap(Scope.make(), (scope) =>
+  private admit(registration: Registration, input: unknown, clock: Clock.Clock): Effect.Effect<CallToolResult, McpError> {
+    return Effect.flatMap(Scope.make(), (scope) =>
         Effect.withFiberRuntime<CallToolResult, McpError>((parent, status) => {
           const limit = registration.tool.management.maxConcurrency ?? this.settings.defaultToolConcurrency
           if (this.inFlight >= this.settings.maxConcurrency || registration.inFlight >= limit) {
@@ -128,16 +127,18 @@ export class Pipeline {
           if (admission._tag === "Rejected") {
             return Effect.zipRight(Scope.close(scope, Exit.void), Effect.succeed(refusal(registration, new CircuitOpen({ name: registration.name, retryAfterMs: admission.retryAfterMs }))))
           }
-          return this.run(registration, input, admission.probe, started, clock, () => Attempt.fork(registration, input, parent, status.runtimeFlags, scope))
+          const timeoutMs = registration.tool.management.timeoutMs ?? this.settings.defaultTimeoutMs
+          const fork = Number.isFinite(timeoutMs) ? () => Attempt.fork(registration, input, parent, status.runtimeFlags, scope) : undefined
+          return this.run(registration, input, admission.probe, started, clock, timeoutMs, scope, fork)
         })
-      )
     )
   }
 
   /**
-   * Counts the call in, lets the first attempt (already started) settle, retries an idempotent
-   * tool's failures on its Schedule, then counts it out and maps the outcome. A first attempt
-   * that finished synchronously and needs no retry is handled without waiting on anything.
+   * Counts the call in, runs the first attempt (inline without a timeout; else `fork` has
+   * started it and it settles), retries an idempotent tool's failures on its Schedule, then
+   * counts it out and maps the outcome. A forked first attempt that finished synchronously and
+   * needs no retry is handled without waiting on anything.
    */
   private run(
     registration: Registration,
@@ -145,28 +146,40 @@ export class Pipeline {
     probe: boolean,
     started: number,
     clock: Clock.Clock,
-    start: () => Attempt.Attempt
+    timeoutMs: number,
+    scope: Scope.CloseableScope,
+    fork: (() => Attempt.Attempt) | undefined
   ): Effect.Effect<CallToolResult> {
     const management = registration.tool.management
     registration.inFlight++
     this.inFlight++
     registration.metrics.started(registration.inFlight)
     const busy = registration.inFlight === 1 ? registration.settle(started) : Effect.void
-    const first = start()
     const retry = management.idempotent ? management.retry : undefined
-    const done = first.fiber.unsafePoll()
+    const retried = (exit: Exit.Exit<unknown, unknown>) =>
+      Effect.flatMap(Schedule.driver(retry!), (driver) => retrying(exit, Attempt.run(registration, input, timeoutMs), driver))
+    if (fork === undefined) {
+      // An inline attempt answers its exit and never fails: only a retry needs catching.
+      const answered = Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Attempt.inline(registration, input, scope), (exit) =>
+          retry === undefined || !isRetryable(exit)
+            ? this.finish(registration, probe, started, clock, exit)
+            : Effect.flatMap(Effect.exit(restore(retried(exit))), (last) =>
+              this.finish(registration, probe, started, clock, Exit.isSuccess(last) ? last.value : last))))
+      return busy === Effect.void ? answered : Effect.zipRight(busy, answered)
+    }
+    const forked = fork()
+    const done = forked.fiber.unsafePoll()
     if (done !== null && (retry === undefined || !isRetryable(done))) {
       return Effect.uninterruptible(Effect.zipRight(
         busy,
-        Effect.zipRight(Scope.close(first.scope, done), Effect.suspend(() => this.finish(registration, probe, started, clock, done)))
+        Effect.zipRight(Scope.close(forked.scope, done), Effect.suspend(() => this.finish(registration, probe, started, clock, done)))
       ))
     }
-    const timeoutMs = management.timeoutMs ?? this.settings.defaultTimeoutMs
-    const settled = Attempt.settle(registration, first, timeoutMs)
+    const first = Attempt.settle(registration, forked, timeoutMs)
     const attempts = retry === undefined
-      ? settled
-      : Effect.flatMap(settled, (exit) =>
-        isRetryable(exit) ? Effect.flatMap(Schedule.driver(retry), (driver) => retrying(exit, Attempt.run(registration, input, timeoutMs), driver)) : Effect.succeed(exit))
+      ? first
+      : Effect.flatMap(first, (exit) => isRetryable(exit) ? retried(exit) : Effect.succeed(exit))
     return Effect.zipRight(
       busy,
       Effect.uninterruptibleMask((restore) =>

@@ -52,8 +52,12 @@ export const ToolVersionKey = "machine-context/toolVersion"
 export interface Options {
   /** Tools registered when the manager is made (in dependency order). */
   readonly tools?: ReadonlyArray<Tool.Any>
-  /** Timeout of a call whose tool sets none (ms). Default 60,000; `Infinity` for none. */
-  readonly defaultTimeoutMs?: number
+  /**
+   * Timeout of a call whose tool sets none (ms). Default `"none"` (as `Infinity`): the client
+   * has its own request timeout and cancels, and a call without a timeout runs inline in the
+   * request's fiber, the cheapest way.
+   */
+  readonly defaultTimeoutMs?: number | "none"
   /** Calls in flight at once, all tools together. Default 1,024. */
   readonly maxConcurrency?: number
   /** Calls of one tool in flight at once when it sets no `maxConcurrency`. Default 256. */
@@ -155,7 +159,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
     const listeners = new Set<(change: Change) => Effect.Effect<void>>()
     const emit = (change: Change): Effect.Effect<void> => Effect.forEach(listeners, (listener) => listener(change), { discard: true })
     const pipeline = new Pipeline({
-      defaultTimeoutMs: options.defaultTimeoutMs ?? 60_000,
+      defaultTimeoutMs: options.defaultTimeoutMs === undefined || options.defaultTimeoutMs === "none" ? Number.POSITIVE_INFINITY : options.defaultTimeoutMs,
       defaultToolConcurrency: options.defaultToolConcurrency ?? 256,
       maxConcurrency: options.maxConcurrency ?? 1024,
       retryAfterMs: options.retryAfterMs ?? 1000,
