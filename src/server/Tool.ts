@@ -358,11 +358,11 @@ export const run = <I, O, E, R>(tool: Tool<I, O, E, R>, input: I): Effect.Effect
 
 /** Options of an isolated tool: its handler is the `export` function of the ES module at `module`. */
 export interface IsolatedOptions<I, II, O, OI> extends Omit<CommonOptions<I, II>, "init"> {
-  /** The handler's module (`new URL("./heavy.js", import.meta.url)`); it runs in a worker thread. */
+  /** The handler's module as a URL (`new URL("./heavy.js", import.meta.url)`) or URL string; it runs in a worker thread. */
   readonly module: URL | string
   /** The exported function: gets the encoded input (JSON), returns the encoded output (JSON) or a Promise of it. */
   readonly export: string
-  /** With it the result is structured and decoded here; without it the function returns text. */
+  /** With it the result is structured and decoded here; without it the function returns text (anything else is sent as JSON text). */
   readonly output?: Schema.Schema<O, OI, never>
   /** Heap limit of each of the tool's workers (MiB). Default 256. */
   readonly memoryMb?: number
@@ -370,7 +370,7 @@ export interface IsolatedOptions<I, II, O, OI> extends Omit<CommonOptions<I, II>
   readonly poolSize?: number
 }
 
-/** An isolated tool and its live worker pools (one per manager it is registered in). */
+/** An isolated tool and its live worker pools (one per manager it is registered in; calls use the oldest live one). */
 export interface Isolated<I, O> extends Tool<I, O, WorkerPool.IsolationError, never> {
   readonly pools: ReadonlySet<WorkerPool.WorkerPool>
 }
@@ -386,7 +386,7 @@ export const isolated = <I, II, O = Content, OI = Content>(name: string, options
   const moduleUrl = typeof module === "string" ? module : module.href
   const pools = new Set<WorkerPool.WorkerPool>()
   const encodeInput = Schema.encode(options.input)
-  const decodeOutput = output === undefined ? (value: unknown) => Effect.succeed(String(value) as O) : Schema.decodeUnknown(output)
+  const decodeOutput = output === undefined ? (value: unknown) => Effect.succeed((typeof value === "string" ? value : JSON.stringify(value)) as O) : Schema.decodeUnknown(output)
   const init = Effect.flatMap(WorkerPool.make({ size: poolSize, memoryMb }), (pool) =>
     Effect.acquireRelease(Effect.sync(() => pools.add(pool)), () => Effect.sync(() => pools.delete(pool))))
   const handler = (input: I): Effect.Effect<O, WorkerPool.IsolationError> =>

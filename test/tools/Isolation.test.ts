@@ -47,6 +47,8 @@ describe("isolated tools", () => {
       const greet = Tool.isolated("greet", { input: N, module: fixture.href, export: "greet", memoryMb: 32 })
       yield* manager.register(greet)
       expect(text(yield* manager.call("greet", { n: 2 }))).toBe("hello 2")
+      yield* manager.register(Tool.isolated("object", { input: N, module: fixture, export: "object", memoryMb: 32 }))
+      expect(text(yield* manager.call("object", { n: 4 }))).toBe(JSON.stringify({ n: 4 }))
     }), { timeout: 30_000 })
 
   it.scoped("contain a worker that allocates without bound; the next call runs on a fresh worker", () =>
