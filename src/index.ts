@@ -37,6 +37,7 @@ export * as ToolDiscovery from "./server/tools/Discovery.js"
 export * as ToolMetrics from "./server/tools/Metrics.js"
 export * as CircuitBreaker from "./server/tools/CircuitBreaker.js"
 export * as Idempotency from "./server/tools/Idempotency.js"
+export * as WorkerPool from "./server/tools/WorkerPool.js"
 export {
   CircuitOpen,
   DependencyCycle,

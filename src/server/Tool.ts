@@ -31,6 +31,7 @@ import * as ParamHeaders from "../schema/paramHeaders.js"
 import * as Logging from "./Logging.js"
 import type { ToolContext } from "./ToolContext.js"
 import type { Middleware } from "./tools/Middleware.js"
+import * as WorkerPool from "./tools/WorkerPool.js"
 
 /** What a handler without an `output` schema returns: text, content blocks, or a whole result. */
 export type Content = string | ReadonlyArray<ContentBlock> | CallToolResult
@@ -354,3 +355,49 @@ export const logDefect = (name: string, cause: Cause.Cause<unknown>): Effect.Eff
 /** Runs a tool's handler on decoded input, without the manager's pipeline, and maps the outcome with `resultOf`. */
 export const run = <I, O, E, R>(tool: Tool<I, O, E, R>, input: I): Effect.Effect<CallToolResult, never, R> =>
   Effect.flatMap(Effect.exit(tool.handler(input)), (exit) => resultOf(tool, exit))
+
+/** Options of an isolated tool: its handler is the `export` function of the ES module at `module`. */
+export interface IsolatedOptions<I, II, O, OI> extends Omit<CommonOptions<I, II>, "init"> {
+  /** The handler's module as a URL (`new URL("./heavy.js", import.meta.url)`) or URL string; it runs in a worker thread. */
+  readonly module: URL | string
+  /** The exported function: gets the encoded input (JSON), returns the encoded output (JSON) or a Promise of it. */
+  readonly export: string
+  /** With it the result is structured and decoded here; without it the function returns text (anything else is sent as JSON text). */
+  readonly output?: Schema.Schema<O, OI, never>
+  /** Heap limit of each of the tool's workers (MiB). Default 256. */
+  readonly memoryMb?: number
+  /** Workers of the tool running at once. Default 2. */
+  readonly poolSize?: number
+}
+
+/** An isolated tool and its live worker pools (one per manager it is registered in; calls use the oldest live one). */
+export interface Isolated<I, O> extends Tool<I, O, WorkerPool.IsolationError, never> {
+  readonly pools: ReadonlySet<WorkerPool.WorkerPool>
+}
+
+/**
+ * Makes a tool whose handler runs in a pool of worker threads with a heap limit, created when
+ * the tool is initialized and terminated when it is unregistered or its manager closes. The
+ * input and output are validated by the Schemas here; a timeout or a cancelled call terminates
+ * the worker; a crash, an out-of-memory, an exit or a throw is an `IsolationError` result.
+ */
+export const isolated = <I, II, O = Content, OI = Content>(name: string, options: IsolatedOptions<I, II, O, OI>): Isolated<I, O> => {
+  const { module, export: exportName, memoryMb, poolSize, output, ...common } = options
+  const moduleUrl = typeof module === "string" ? module : module.href
+  const pools = new Set<WorkerPool.WorkerPool>()
+  const encodeInput = Schema.encode(options.input)
+  const decodeOutput = output === undefined ? (value: unknown) => Effect.succeed((typeof value === "string" ? value : JSON.stringify(value)) as O) : Schema.decodeUnknown(output)
+  const init = Effect.flatMap(WorkerPool.make({ size: poolSize, memoryMb }), (pool) =>
+    Effect.acquireRelease(Effect.sync(() => pools.add(pool)), () => Effect.sync(() => pools.delete(pool))))
+  const handler = (input: I): Effect.Effect<O, WorkerPool.IsolationError> =>
+    Effect.suspend(() => {
+      const pool = pools.values().next().value
+      if (pool === undefined) return Effect.fail(new WorkerPool.IsolationError({ reason: "closed", message: `tool ${name} is not initialized` }))
+      return Effect.flatMap(Effect.orDie(encodeInput(input)), (encoded) =>
+        Effect.flatMap(pool.run(moduleUrl, exportName, encoded), (value) => Effect.orDie(decodeOutput(value))))
+    })
+  const tool = output === undefined
+    ? make(name, { ...common, init }, handler as (input: I) => Effect.Effect<Content, WorkerPool.IsolationError>)
+    : make(name, { ...common, output, init }, handler)
+  return Object.assign(tool as Tool<I, O, WorkerPool.IsolationError, never>, { pools })
+}

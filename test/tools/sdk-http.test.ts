@@ -1,8 +1,8 @@
 /**
  * Tool management over the wire: a real Streamable HTTP server on 127.0.0.1 (in this process)
  * and the official MCP SDK client. Versions and discovery `_meta` in tools/list, pinned
- * versions, deprecation `_meta`, timeouts, a drained inline call, overload refusals, idempotency keys, and
- * list_changed for tools added at runtime.
+ * versions, deprecation `_meta`, timeouts, a drained inline call, overload refusals, idempotency keys,
+ * list_changed for tools added at runtime, and isolated tools whose worker runs out of memory.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
@@ -39,7 +39,16 @@ const tools = [
     Effect.promise(() => opened).pipe(Effect.as(`charged ${amount} (run ${++runs})`))),
   Tool.make("single", { input: Schema.Struct({}), maxConcurrency: 1 }, () => Effect.promise(() => opened).pipe(Effect.as("single done"))),
   Tool.make("sleepy", { input: Schema.Struct({}), timeoutMs: 50 }, () => Effect.never),
-  Tool.make("hung", { input: Schema.Struct({}) }, () => Effect.never)
+  Tool.make("hung", { input: Schema.Struct({}) }, () => Effect.never),
+  ...(["allocate", "square"] as const).map((exportName) =>
+    Tool.isolated(exportName, {
+      input: Schema.Struct({ n: Schema.Number }),
+      output: Schema.Struct({ value: Schema.Number, threadId: Schema.Number }),
+      module: new URL("./fixtures/isolated.mjs", import.meta.url),
+      export: exportName,
+      memoryMb: 32,
+      poolSize: 1
+    }))
 ]
 
 describe("tool management through the official SDK client over Streamable HTTP", () => {
@@ -145,5 +154,15 @@ describe("tool management through the official SDK client over Streamable HTTP",
     await mcp.runPromise(server.toolManager.unregister("greet", { version: "3.0.0" }))
     const after = await client.callTool({ name: "greet", arguments: { name: "bo" } })
     expect(after.content).toEqual([{ type: "text", text: "hello bo from 2.0.0" }])
+  })
+
+  it("answers an error result when an isolated tool runs out of memory; the server keeps serving", async () => {
+    const hog = await client.callTool({ name: "allocate", arguments: { n: 0 } })
+    expect(hog.isError).toBe(true)
+    expect(JSON.stringify(hog.content)).toMatch(/memory/)
+    const square = await client.callTool({ name: "square", arguments: { n: 3 } })
+    expect(square.isError).toBeFalsy()
+    expect(square.structuredContent).toMatchObject({ value: 9 })
+    expect((await client.callTool({ name: "allocate", arguments: { n: 1 } })).isError).toBe(true)
   })
 })
