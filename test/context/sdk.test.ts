@@ -7,7 +7,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { projectRoot, requireBuiltServer } from "../e2e/support/server.js"
+import { killIfRunning, projectRoot, requireBuiltServer } from "../e2e/support/server.js"
 
 describe("contexts with the MCP TypeScript SDK over stdio", () => {
   let client: Client
@@ -26,14 +26,7 @@ describe("contexts with the MCP TypeScript SDK over stdio", () => {
   afterAll(async () => {
     const pid = transport?.pid ?? null
     await client?.close()
-    if (pid !== null) {
-      try {
-        process.kill(pid, 0)
-        process.kill(pid, "SIGKILL")
-      } catch {
-        // Already exited.
-      }
-    }
+    killIfRunning(pid)
   })
 
   it("creates a context, refuses a stale update with a visible conflict, and notifies a subscriber", async () => {

@@ -12,19 +12,12 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { CreateMessageRequestSchema, ElicitRequestSchema, ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
 import { spawn } from "node:child_process"
 import { afterEach, describe, expect, it } from "vitest"
-import { delay, projectRoot, requireBuiltServer, serverArgs } from "./support/server.js"
+import { delay, killIfRunning, projectRoot, requireBuiltServer, serverArgs } from "./support/server.js"
 
 /** PIDs of servers started by a test, killed after it if still running. */
 const started: Array<number> = []
 afterEach(() => {
-  for (const pid of started.splice(0)) {
-    try {
-      process.kill(pid, 0)
-      process.kill(pid, "SIGKILL")
-    } catch {
-      // Already exited.
-    }
-  }
+  for (const pid of started.splice(0)) killIfRunning(pid)
 })
 
 const until = async (condition: () => boolean, ms = 5_000): Promise<void> => {

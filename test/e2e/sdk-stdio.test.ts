@@ -7,7 +7,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js"
 import { type JSONRPCMessage, McpError, type Progress } from "@modelcontextprotocol/sdk/types.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { delay, projectRoot, serverArgs } from "./support/server.js"
+import { delay, killIfRunning, projectRoot, serverArgs } from "./support/server.js"
 
 /**
  * Delegates to the SDK's stdio transport and records every message, both ways.
@@ -74,14 +74,7 @@ describe("the MCP TypeScript SDK over stdio", () => {
     const pid = transport?.inner.pid ?? null
     await client?.close()
     // The SDK ends the child itself; make sure (by its PID) that it is gone.
-    if (pid !== null) {
-      try {
-        process.kill(pid, 0)
-        process.kill(pid, "SIGKILL")
-      } catch {
-        // Already exited.
-      }
-    }
+    killIfRunning(pid)
   })
 
   it("initializes: server info, negotiated version and capabilities", async () => {

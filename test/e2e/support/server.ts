@@ -26,6 +26,17 @@ export const requireBuiltServer = (): string => {
 
 export const serverArgs = (): Array<string> => [requireBuiltServer(), "serve", "--stdio", "--demo", "--db", ":memory:"]
 
+/** Kills, by its PID, a server process a test started, unless it has exited already. */
+export const killIfRunning = (pid: number | null | undefined): void => {
+  if (pid === null || pid === undefined) return
+  try {
+    process.kill(pid, 0)
+    process.kill(pid, "SIGKILL")
+  } catch {
+    // Already exited.
+  }
+}
+
 export type Id = string | number
 
 /** A JSON-RPC message as read back from the server (loosely typed: the tests check the shapes). */
