@@ -98,7 +98,8 @@ interface Built {
 const paramHeadersOf = (server: McpServerService) => {
   const known = new WeakMap<object, ReadonlyArray<ParamHeaders.ParamHeader>>()
   return (name: string): ReadonlyArray<ParamHeaders.ParamHeader> => {
-    const tool = Effect.runSync(server.tools).find((t) => t.name === name)
+    // The default version, as the call runs it unless pinned; one map read, not a list of every tool.
+    const tool = server.toolManager.find(name)?.tool
     if (tool === undefined) return []
     let headers = known.get(tool)
     if (headers === undefined) {

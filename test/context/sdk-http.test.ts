@@ -6,27 +6,16 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
-import { type ChildProcess, spawn } from "node:child_process"
-import { once } from "node:events"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { delay, projectRoot, requireBuiltServer } from "../e2e/support/server.js"
+import { delay, type HttpServer, killIfRunning, spawnHttpServer } from "../e2e/support/server.js"
 
 describe("contexts shared by two SDK clients over Streamable HTTP", () => {
-  let child: ChildProcess
+  let server: HttpServer | undefined
   const clients: Array<Client> = []
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [requireBuiltServer(), "serve", "--db", ":memory:", "--port", "0"], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"] })
-    let stderr = ""
-    child.stderr!.setEncoding("utf8")
-    let url: URL | undefined
-    for (let i = 0; i < 150 && url === undefined; i++) {
-      const chunk = await Promise.race([once(child.stderr!, "data").then(([data]) => String(data)), delay(100).then(() => "")])
-      stderr += chunk
-      const match = /http:\/\/\S+\/mcp/.exec(stderr)
-      if (match !== null) url = new URL(match[0])
-    }
-    if (url === undefined) throw new Error(`the server did not print its URL; stderr:\n${stderr}`)
+    server = await spawnHttpServer([])
+    const url = server.url
     for (const name of ["writer", "watcher"]) {
       const client = new Client({ name, version: "1.0.0" }, { capabilities: {} })
       await client.connect(new StreamableHTTPClientTransport(url))
@@ -36,13 +25,7 @@ describe("contexts shared by two SDK clients over Streamable HTTP", () => {
 
   afterAll(async () => {
     for (const client of clients) await client.close()
-    if (child?.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(child.pid, "SIGKILL")
-      } catch {
-        // Already gone.
-      }
-    }
+    killIfRunning(server?.child.pid)
   })
 
   it("a change made in one session reaches the other's subscription", async () => {

@@ -13,48 +13,11 @@ import {
   type Progress,
   ResourceUpdatedNotificationSchema
 } from "@modelcontextprotocol/sdk/types.js"
-import { type ChildProcess, spawn } from "node:child_process"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { delay, projectRoot, requireBuiltServer } from "./support/server.js"
-
-interface Spawned {
-  readonly child: ChildProcess
-  readonly url: URL
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-  stderr: string
-}
-
-/** Spawns the HTTP server on a free port and waits for the URL it prints. */
-const spawnServer = (...extra: ReadonlyArray<string>): Promise<Spawned> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--demo", "--db", ":memory:", "--port", "0", ...extra], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"] })
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once("exit", (code, signal) => done({ code, signal })))
-    let stderr = ""
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL")
-      reject(new Error(`the server did not print its URL; stderr:\n${stderr}`))
-    }, 15_000)
-    child.stderr!.setEncoding("utf8")
-    child.stderr!.on("data", (chunk: string) => {
-      if (stderr.length < 64 * 1024) stderr += chunk
-      const match = /http:\/\/\S+\/mcp/.exec(stderr)
-      if (match !== null && timer !== undefined) {
-        clearTimeout(timer)
-        const spawned: Spawned = { child, url: new URL(match[0]), exited, stderr }
-        child.stderr!.on("data", (more: string) => {
-          if (spawned.stderr.length < 64 * 1024) spawned.stderr += more
-        })
-        resolve(spawned)
-      }
-    })
-    child.once("exit", (code) => {
-      clearTimeout(timer)
-      reject(new Error(`the server exited with ${code}; stderr:\n${stderr}`))
-    })
-  })
+import { delay, type HttpServer, spawnHttpServer } from "./support/server.js"
 
 describe("the MCP TypeScript SDK over Streamable HTTP", () => {
-  let server: Spawned
+  let server: HttpServer
   let client: Client
   let transport: StreamableHTTPClientTransport
   const errors: Array<Error> = []
@@ -62,7 +25,7 @@ describe("the MCP TypeScript SDK over Streamable HTTP", () => {
   const updated: Array<string> = []
 
   beforeAll(async () => {
-    server = await spawnServer()
+    server = await spawnHttpServer()
     // Records every HTTP exchange the SDK makes (method, status, resumption header).
     const recordingFetch: typeof fetch = async (input, init) => {
       const response = await fetch(input, init)
@@ -215,7 +178,7 @@ describe("the MCP TypeScript SDK over Streamable HTTP", () => {
 
 describe("the MCP TypeScript SDK, an HTTP session that expires", () => {
   it("is closed after --session-idle-ms: the next request gets 404 and a new session is served", async () => {
-    const server = await spawnServer("--session-idle-ms", "300")
+    const server = await spawnHttpServer(["--demo", "--session-idle-ms", "300"])
     try {
       const statuses: Array<number> = []
       const recording: typeof fetch = async (input, init) => {

@@ -10,9 +10,8 @@ import { StdioClientTransport as StdioTransportV2 } from "@modelcontextprotocol/
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { CreateMessageRequestSchema, ElicitRequestSchema, ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
-import { spawn } from "node:child_process"
 import { afterEach, describe, expect, it } from "vitest"
-import { delay, killIfRunning, projectRoot, requireBuiltServer, serverArgs } from "./support/server.js"
+import { delay, killIfRunning, projectRoot, serverArgs, spawnHttpServer } from "./support/server.js"
 
 /** PIDs of servers started by a test, killed after it if still running. */
 const started: Array<number> = []
@@ -99,21 +98,8 @@ describe("the SDK v2 client, 2026-07-28 over stdio, every primitive", () => {
 
 describe("the SDK v2 client, 2026-07-28 over Streamable HTTP: subscriptions/listen", () => {
   it("receives updates on its listen stream, and a graceful end when the server stops", async () => {
-    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--demo", "--db", ":memory:", "--host", "127.0.0.1", "--port", "0"], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"] })
+    const { child, url } = await spawnHttpServer()
     started.push(child.pid!)
-    const url = await new Promise<URL>((resolve, reject) => {
-      let stderr = ""
-      const timer = setTimeout(() => reject(new Error(`no URL printed; stderr:\n${stderr}`)), 15_000)
-      child.stderr!.setEncoding("utf8")
-      child.stderr!.on("data", (chunk: string) => {
-        stderr += chunk
-        const match = /http:\/\/127\.0\.0\.1:\d+\/mcp/.exec(stderr)
-        if (match !== null) {
-          clearTimeout(timer)
-          resolve(new URL(match[0]))
-        }
-      })
-    })
     const { client, updated } = clientV2()
     await client.connect(new HttpTransportV2(url), { timeout: 10_000 })
     const subscription = await client.listen({ resourceSubscriptions: ["demo://counter"] })

@@ -10,63 +10,14 @@
 import { Client, type Progress, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { type ChildProcess, spawn } from "node:child_process"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Tool from "../../src/server/Tool.js"
 import { ToolContext } from "../../src/server/ToolContext.js"
 import { start, type TestServer } from "../transport/http/support.js"
-import { projectRoot, requireBuiltServer } from "./support/server.js"
-
-interface Spawned {
-  readonly child: ChildProcess
-  readonly url: URL
-  stderr: string
-}
-
-/** Spawns `mcx serve --demo` on a free loopback port and waits for the URL it prints. */
-const spawnServer = (): Promise<Spawned> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--demo", "--db", ":memory:", "--host", "127.0.0.1", "--port", "0"], {
-      cwd: projectRoot,
-      stdio: ["ignore", "ignore", "pipe"]
-    })
-    let stderr = ""
-    let done = false
-    const timer = setTimeout(() => {
-      done = true
-      child.kill("SIGKILL")
-      reject(new Error(`the server did not print its URL; stderr:\n${stderr}`))
-    }, 15_000)
-    child.stderr!.setEncoding("utf8")
-    child.stderr!.on("data", (chunk: string) => {
-      if (stderr.length < 64 * 1024) stderr += chunk
-      const match = /http:\/\/127\.0\.0\.1:\d+\/mcp/.exec(stderr)
-      if (match !== null && !done) {
-        done = true
-        clearTimeout(timer)
-        resolve({ child, url: new URL(match[0]), stderr })
-      }
-    })
-    child.once("exit", (code) => {
-      clearTimeout(timer)
-      if (!done) {
-        done = true
-        reject(new Error(`the server exited with ${code}; stderr:\n${stderr}`))
-      }
-    })
-  })
+import { type HttpServer, killIfRunning, spawnHttpServer } from "./support/server.js"
 
 /** Kills the spawned server by its own PID. */
-const killServer = (server: Spawned | undefined): void => {
-  const pid = server?.child.pid
-  if (pid !== undefined && server!.child.exitCode === null && server!.child.signalCode === null) {
-    try {
-      process.kill(pid, "SIGKILL")
-    } catch {
-      // Already gone.
-    }
-  }
-}
+const killServer = (server: HttpServer | undefined): void => killIfRunning(server?.child.pid)
 
 interface Exchange {
   readonly method: string
@@ -93,14 +44,14 @@ const recordingFetch = (exchanges: Array<Exchange>): typeof fetch => async (inpu
 const posted = (exchanges: ReadonlyArray<Exchange>, method: string) => exchanges.filter((e) => e.method === "POST" && e.body?.method === method)
 
 describe("the MCP SDK v2 client, 2026-07-28 over Streamable HTTP", () => {
-  let server: Spawned
+  let server: HttpServer
   let client: Client
   let transport: StreamableHTTPClientTransport
   const exchanges: Array<Exchange> = []
   const errors: Array<Error> = []
 
   beforeAll(async () => {
-    server = await spawnServer()
+    server = await spawnHttpServer()
     transport = new StreamableHTTPClientTransport(server.url, { fetch: recordingFetch(exchanges) })
     client = new Client({ name: "e2e-sdk-v2", version: "1.0.0" }, {
       capabilities: {},
@@ -216,13 +167,13 @@ describe("the MCP SDK v2 client, 2026-07-28 over Streamable HTTP", () => {
 })
 
 describe("the MCP SDK v2 client, 2025-11-25 (stateful) over Streamable HTTP", () => {
-  let server: Spawned
+  let server: HttpServer
   let client: Client
   let transport: StreamableHTTPClientTransport
   const exchanges: Array<Exchange> = []
 
   beforeAll(async () => {
-    server = await spawnServer()
+    server = await spawnHttpServer()
     transport = new StreamableHTTPClientTransport(server.url, { fetch: recordingFetch(exchanges) })
     client = new Client({ name: "e2e-sdk-v2-legacy", version: "1.0.0" }, { capabilities: {}, versionNegotiation: { mode: "legacy" } })
     await client.connect(transport, { timeout: 10_000 })
@@ -257,9 +208,9 @@ describe("the MCP SDK v2 client, 2025-11-25 (stateful) over Streamable HTTP", ()
 })
 
 describe("the MCP SDK v2 client against mcx serve --demo: elicitation and sampling in both eras", () => {
-  let server: Spawned
+  let server: HttpServer
   beforeAll(async () => {
-    server = await spawnServer()
+    server = await spawnHttpServer()
   })
   afterAll(() => killServer(server))
 
@@ -294,9 +245,9 @@ describe("the MCP SDK v2 client against mcx serve --demo: elicitation and sampli
 })
 
 describe("the MCP SDK v2 client, 'auto' negotiation", () => {
-  let server: Spawned
+  let server: HttpServer
   beforeAll(async () => {
-    server = await spawnServer()
+    server = await spawnHttpServer()
   })
   afterAll(() => killServer(server))
 

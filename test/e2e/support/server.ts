@@ -2,7 +2,7 @@
  * Support for the end-to-end tests: where the built server is, and a raw stdio driver that
  * writes bytes to a spawned `mcx serve --stdio --demo` and reads its newline-delimited output.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -25,6 +25,48 @@ export const requireBuiltServer = (): string => {
 }
 
 export const serverArgs = (): Array<string> => [requireBuiltServer(), "serve", "--stdio", "--demo", "--db", ":memory:"]
+
+/** `mcx serve` over Streamable HTTP as a child process, once it has printed its URL. */
+export interface HttpServer {
+  readonly child: ChildProcess
+  readonly url: URL
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>
+  /** What it wrote to stderr so far (the first 64 KiB). */
+  readonly stderr: () => string
+}
+
+/**
+ * Spawns `mcx serve --db :memory: --host 127.0.0.1 --port 0` with `args` (`--demo`, …) and waits
+ * (up to 15 s) for the URL it prints.
+ */
+export const spawnHttpServer = (args: ReadonlyArray<string> = ["--demo"]): Promise<HttpServer> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [requireBuiltServer(), "serve", "--db", ":memory:", "--host", "127.0.0.1", "--port", "0", ...args], {
+      cwd: projectRoot,
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once("exit", (code, signal) => done({ code, signal })))
+    let stderr = ""
+    let started = false
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`the server did not print its URL; stderr:\n${stderr}`))
+    }, 15_000)
+    child.stderr!.setEncoding("utf8")
+    child.stderr!.on("data", (chunk: string) => {
+      if (stderr.length < 64 * 1024) stderr += chunk
+      const match = /http:\/\/127\.0\.0\.1:\d+\/mcp/.exec(stderr)
+      if (match !== null && !started) {
+        started = true
+        clearTimeout(timer)
+        resolve({ child, url: new URL(match[0]), exited, stderr: () => stderr })
+      }
+    })
+    child.once("exit", (code) => {
+      clearTimeout(timer)
+      if (!started) reject(new Error(`the server exited with ${code}; stderr:\n${stderr}`))
+    })
+  })
 
 /** Kills, by its PID, a server process a test started, unless it has exited already. */
 export const killIfRunning = (pid: number | null | undefined): void => {
