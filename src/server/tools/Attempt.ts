@@ -88,28 +88,30 @@ export const settle = (registration: Registration, attempt: Attempt, timeoutMs: 
 }
 
 /**
- * Runs the handler in the calling fiber with `scope` as its Scope and answers its exit, the
- * Scope closed. The calling fiber is in `registration.calls` meanwhile, so a drain past its
- * deadline interrupts it: the exit is then an interruption and the caller stays interrupted.
+ * Runs the handler in the calling fiber with a fresh Scope and answers its exit, the Scope
+ * closed; the caller must be uninterruptible (only the handler is made interruptible). The
+ * calling fiber is in `registration.calls` meanwhile, so a drain past its deadline interrupts
+ * it: the exit is then an interruption and the caller stays interrupted.
  */
-export const inline = (registration: Registration, input: unknown, scope: Scope.CloseableScope): Effect.Effect<Exit.Exit<unknown, unknown>> =>
-  Effect.uninterruptible(Effect.withFiberRuntime((fiber) => {
-    registration.calls.add(fiber)
-    // The Scope goes in by setting the context and putting it back: far cheaper than `provideService`.
-    const context = fiber.currentContext
-    const handler = registration.tool.handler(input) as Effect.Effect<unknown, unknown>
-    return Effect.zipRight(
-      FiberRef.set(FiberRef.currentContext, Context.add(context, Scope.Scope, scope)),
-      Effect.flatMap(Effect.exit(Effect.interruptible(handler)), (exit) => {
-        registration.calls.delete(fiber)
-        return Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), Effect.as(Scope.close(scope, exit), exit))
-      })
-    )
-  }))
+export const inline = (registration: Registration, input: unknown): Effect.Effect<Exit.Exit<unknown, unknown>> =>
+  Effect.flatMap(Scope.make(), (scope) =>
+    Effect.withFiberRuntime((fiber) => {
+      registration.calls.add(fiber)
+      // The Scope goes in by setting the context and putting it back: far cheaper than `provideService`.
+      const context = fiber.currentContext
+      const handler = registration.tool.handler(input) as Effect.Effect<unknown, unknown>
+      return Effect.zipRight(
+        FiberRef.set(FiberRef.currentContext, Context.add(context, Scope.Scope, scope)),
+        Effect.flatMap(Effect.exit(Effect.interruptible(handler)), (exit) => {
+          registration.calls.delete(fiber)
+          return Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), Effect.as(Scope.close(scope, exit), exit))
+        })
+      )
+    }))
 
 /** Runs one attempt (a retry's next one) with a fresh Scope: inline without a timeout, else forked and settled. */
 export const run = (registration: Registration, input: unknown, timeoutMs: number): Effect.Effect<Exit.Exit<unknown, unknown>> =>
-  Effect.flatMap(Scope.make(), (scope) =>
-    Number.isFinite(timeoutMs)
-      ? Effect.withFiberRuntime((parent, status) => settle(registration, fork(registration, input, parent, status.runtimeFlags, scope), timeoutMs))
-      : inline(registration, input, scope))
+  Number.isFinite(timeoutMs)
+    ? Effect.flatMap(Scope.make(), (scope) =>
+      Effect.withFiberRuntime((parent, status) => settle(registration, fork(registration, input, parent, status.runtimeFlags, scope), timeoutMs)))
+    : Effect.uninterruptible(inline(registration, input))
