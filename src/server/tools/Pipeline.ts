@@ -24,6 +24,7 @@ import { RequestContext } from "../../protocol/RequestContext.js"
 import type { CallToolResult } from "../../schema/tools.js"
 import * as Tool from "../Tool.js"
 import * as Attempt from "./Attempt.js"
+import * as CallScope from "./CallScope.js"
 import { CircuitOpen, MissingCapabilities, ToolTimeout, ToolUnavailable } from "./errors.js"
 import { IdempotencyKey, type IdempotencyStore } from "./Idempotency.js"
 import * as Lifecycle from "./Lifecycle.js"
@@ -202,9 +203,10 @@ export class Pipeline {
     flags: RuntimeFlags.RuntimeFlags
   ): Effect.Effect<CallToolResult> {
     const retry = registration.tool.management.idempotent ? registration.tool.management.retry : undefined
-    return Effect.flatMap(Scope.make(), (scope) => Effect.uninterruptibleMask((restore) => {
+    const claimed = CallScope.claim(parent.currentContext)
+    const start = (scope: Scope.CloseableScope) => Effect.uninterruptibleMask((restore) => {
       const busy = this.countIn(registration, started)
-      const forked = Attempt.fork(registration, input, parent, flags, scope)
+      const forked = Attempt.fork(registration, input, parent, flags, scope, scope === claimed)
       const done = forked.fiber.unsafePoll()
       const answered = done !== null && (retry === undefined || !isRetryable(done))
         ? Effect.zipRight(Scope.close(forked.scope, done), Effect.suspend(() => this.finish(registration, probe, started, clock, done)))
@@ -214,7 +216,8 @@ export class Pipeline {
           (exit) => this.finish(registration, probe, started, clock, Exit.isSuccess(exit) ? exit.value : exit)
         )
       return busy === Effect.void ? answered : Effect.zipRight(busy, answered)
-    }))
+    })
+    return claimed !== undefined ? start(claimed) : Effect.flatMap(Scope.make(), start)
   }
 
   /** The attempts after a retryable first one, on the tool's Schedule; the last exit. */
