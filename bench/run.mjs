@@ -9,7 +9,8 @@
 // side (see lib/scenarios.mjs, lib/http-scenarios.mjs); the tables give medians and ours/SDK
 // ratios, then the verdict on the targets. A ratio comes with the interquartile range of its
 // pairs; "❌≈" marks a missed target whose threshold lies inside that range (not distinguishable
-// from noise in this run). Last, bench/pipeline.mjs: the tool pipeline's cost per call, in process.
+// from noise in this run). Last, bench/pipeline.mjs: the tool pipeline's cost per call, in process,
+// and bench/server-cpu.mjs: each stdio server's own CPU per tools/call at 64 in flight.
 //
 //   node bench/run.mjs [--transport stdio|http|stdio,http] [--quick] [--rounds N] [--check] …
 //   node bench/run.mjs --help
@@ -602,6 +603,9 @@ const main = async () => {
     if (!aborted) {
       const pipeline = spawnSync(process.execPath, [path.join(HERE, "pipeline.mjs"), ...(cli.quick ? ["--n", "50000", "--rounds", "2"] : [])], { stdio: "inherit" })
       codes.push(pipeline.status === 0 ? 0 : 2)
+      // The same calls in a server: its own CPU per tools/call beside the SDK's and the floor's.
+      const serverCpu = spawnSync(process.execPath, [path.join(HERE, "server-cpu.mjs"), ...(cli.quick ? ["--n", "20000", "--rounds", "2"] : [])], { stdio: "inherit" })
+      codes.push(serverCpu.status === 0 ? 0 : 2)
     }
     if (cfg.context && !aborted) {
       const run = spawnSync(process.execPath, [path.join(HERE, "context.mjs"), ...(cli.quick ? ["--quick"] : [])], { stdio: "inherit" })

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
@@ -29,12 +30,24 @@ export interface Route<P = unknown, R = never> {
   readonly priority: Priority
   /** Whether the route is served before the connection is initialized. */
   readonly beforeInitialize: boolean
+  /** Services made afresh for each request and put in its context with `RequestContext`. */
+  readonly perRequest: ReadonlyArray<PerRequest> | undefined
+}
+
+/**
+ * A service made for each request of a route, in the same step as the request's context (no
+ * second copy of it): how the tool pipeline hands a `tools/call` its per-call Scope.
+ */
+export interface PerRequest {
+  readonly tag: Context.Tag<any, any>
+  readonly make: () => unknown
 }
 
 /** Options of a route. */
 export interface RouteOptions {
   readonly priority?: Priority
   readonly beforeInitialize?: boolean
+  readonly perRequest?: ReadonlyArray<PerRequest>
 }
 
 const compile = <P, I>(schema: Schema.Schema<P, I, never>) => ParseResult.decodeUnknownEither(schema, { errors: "all" })
@@ -51,7 +64,8 @@ export const request = <P, I, R = never>(
   decode: compile(params),
   handler,
   priority: options.priority ?? "queued",
-  beforeInitialize: options.beforeInitialize ?? false
+  beforeInitialize: options.beforeInitialize ?? false,
+  perRequest: options.perRequest
 })
 
 /** A notification route: the handler runs, nothing is answered. */
@@ -66,7 +80,8 @@ export const notification = <P, I, R = never>(
   decode: compile(params),
   handler,
   priority: options.priority ?? "immediate",
-  beforeInitialize: options.beforeInitialize ?? true
+  beforeInitialize: options.beforeInitialize ?? true,
+  perRequest: options.perRequest
 })
 
 /**

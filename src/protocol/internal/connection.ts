@@ -20,7 +20,7 @@ import type * as Limits from "../Limits.js"
 import * as Message from "../Message.js"
 import type { Config, ConnectionHandle, ConnectOptions, Role } from "../Protocol.js"
 import { type OutgoingRequestOptions, RequestContext, type RequestContextService } from "../RequestContext.js"
-import { formatIssues, type Route, type Router } from "../Router.js"
+import { formatIssues, type PerRequest, type Route, type Router } from "../Router.js"
 import { type PeerInfo, Session } from "../Session.js"
 import { errorFrame, mcpErrorFrame, isPlainObject, isRequestId, notificationFrame, RawJson, requestFrame, resultFrame } from "./wire.js"
 
@@ -94,6 +94,19 @@ interface Pending {
 }
 
 /** Sends the final answer to a request (or an error for an unreadable one) and says it is settled. */
+/** A request's context: the runtime's, its `RequestContext` and the route's per-request services, in one copy. */
+const withRequest = <R>(
+  base: Context.Context<R>,
+  request: RequestContextService,
+  perRequest: ReadonlyArray<PerRequest> | undefined
+): Context.Context<R | RequestContext> => {
+  if (perRequest === undefined) return Context.add(base, RequestContext, request)
+  const services = new Map(base.unsafeMap)
+  services.set(RequestContext.key, request)
+  for (const service of perRequest) services.set(service.tag.key, service.make())
+  return Context.unsafeMake(services)
+}
+
 const answer = (out: Outbound, id: RequestId | null, frame: string): void => {
   out.send(frame)
   out.settled?.(id)
@@ -315,7 +328,7 @@ export class Connection<R> {
 
   private start(entry: Entry): void {
     if (entry.counted) this.active++
-    const context = Context.add(this.runtime.context, RequestContext, this.requestContext(entry))
+    const context = withRequest(this.runtime.context, this.requestContext(entry), entry.route.perRequest)
     const runtime = Runtime.make({ context, fiberRefs: this.runtime.fiberRefs, runtimeFlags: this.runtime.runtimeFlags })
     const fiber = Runtime.runFork(runtime, entry.route.handler(entry.params), { immediate: true })
     if (!entry.done) entry.fiber = fiber

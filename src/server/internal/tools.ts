@@ -14,6 +14,7 @@ import type { InputRequiredResult } from "../../schema/stateless.js"
 import type { CallToolResult } from "../../schema/tools.js"
 import { isAtLeast } from "../../schema/versions.js"
 import * as Tool from "../Tool.js"
+import * as CallScope from "../tools/CallScope.js"
 import * as Discovery from "../tools/Discovery.js"
 import type { Registration } from "../tools/Registration.js"
 import { ToolVersionKey, type Service as ToolManager } from "../tools/ToolManager.js"
@@ -111,7 +112,7 @@ export class Tools {
             if (Tool.taskSupport(tool) === "required") return Effect.fail(extensionRequired())
           }
           return this.rounds.serve({ method: "tools/call", target: tool.name }, params, call)
-        }))
+        }), { perRequest: [CallScope.perRequest] })
     ]
   }
 }

@@ -19,6 +19,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as Runtime from "effect/Runtime"
 import type * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Scope from "effect/Scope"
+import * as CallScope from "./CallScope.js"
 import { ToolTimeout } from "./errors.js"
 import type { Registration } from "./Registration.js"
 import * as Timeouts from "./Timeouts.js"
@@ -35,10 +36,12 @@ export const fork = (
   input: unknown,
   parent: Fiber.RuntimeFiber<any, any>,
   flags: RuntimeFlags.RuntimeFlags,
-  scope: Scope.CloseableScope
+  scope: Scope.CloseableScope,
+  /** Whether `scope` is in `parent`'s context already (the request's claimed Scope). */
+  inContext = false
 ): Attempt => {
   const runtime = Runtime.make({
-    context: Context.add(parent.currentContext, Scope.Scope, scope),
+    context: inContext ? parent.currentContext : Context.add(parent.currentContext, Scope.Scope, scope),
     fiberRefs: parent.getFiberRefs(),
     runtimeFlags: flags
   })
@@ -88,28 +91,38 @@ export const settle = (registration: Registration, attempt: Attempt, timeoutMs: 
 }
 
 /**
- * Runs the handler in the calling fiber with `scope` as its Scope and answers its exit, the
- * Scope closed. The calling fiber is in `registration.calls` meanwhile, so a drain past its
- * deadline interrupts it: the exit is then an interruption and the caller stays interrupted.
+ * Runs the handler in the calling fiber with a fresh Scope and answers its exit, the Scope
+ * closed; the caller must be uninterruptible (only the handler is made interruptible). The
+ * Scope is the request's own when unclaimed (`CallScope`): the handler runs in the context it
+ * has. Otherwise a new one goes in by setting the fiber's context and putting it back (far
+ * cheaper than `provideService`). The calling fiber is in `registration.calls` meanwhile, so a
+ * drain past its deadline interrupts it: the exit is then an interruption and the caller stays
+ * interrupted.
  */
-export const inline = (registration: Registration, input: unknown, scope: Scope.CloseableScope): Effect.Effect<Exit.Exit<unknown, unknown>> =>
-  Effect.uninterruptible(Effect.withFiberRuntime((fiber) => {
-    registration.calls.add(fiber)
-    // The Scope goes in by setting the context and putting it back: far cheaper than `provideService`.
+export const inline = (registration: Registration, input: unknown): Effect.Effect<Exit.Exit<unknown, unknown>> =>
+  Effect.withFiberRuntime((fiber) => {
     const context = fiber.currentContext
-    const handler = registration.tool.handler(input) as Effect.Effect<unknown, unknown>
-    return Effect.zipRight(
-      FiberRef.set(FiberRef.currentContext, Context.add(context, Scope.Scope, scope)),
-      Effect.flatMap(Effect.exit(Effect.interruptible(handler)), (exit) => {
+    const claimed = CallScope.claim(context)
+    const run = (scope: Scope.CloseableScope, restore: Effect.Effect<void>) => {
+      registration.calls.add(fiber)
+      const handler = registration.tool.handler(input) as Effect.Effect<unknown, unknown>
+      return Effect.flatMap(Effect.exit(Effect.interruptible(handler)), (exit) => {
         registration.calls.delete(fiber)
-        return Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), Effect.as(Scope.close(scope, exit), exit))
+        const closed = Effect.as(Scope.close(scope, exit), exit)
+        return restore === Effect.void ? closed : Effect.zipRight(restore, closed)
       })
-    )
-  }))
+    }
+    if (claimed !== undefined) return run(claimed, Effect.void)
+    return Effect.flatMap(Scope.make(), (scope) =>
+      Effect.zipRight(
+        FiberRef.set(FiberRef.currentContext, Context.add(context, Scope.Scope, scope)),
+        run(scope, FiberRef.set(FiberRef.currentContext, context))
+      ))
+  })
 
 /** Runs one attempt (a retry's next one) with a fresh Scope: inline without a timeout, else forked and settled. */
 export const run = (registration: Registration, input: unknown, timeoutMs: number): Effect.Effect<Exit.Exit<unknown, unknown>> =>
-  Effect.flatMap(Scope.make(), (scope) =>
-    Number.isFinite(timeoutMs)
-      ? Effect.withFiberRuntime((parent, status) => settle(registration, fork(registration, input, parent, status.runtimeFlags, scope), timeoutMs))
-      : inline(registration, input, scope))
+  Number.isFinite(timeoutMs)
+    ? Effect.flatMap(Scope.make(), (scope) =>
+      Effect.withFiberRuntime((parent, status) => settle(registration, fork(registration, input, parent, status.runtimeFlags, scope), timeoutMs)))
+    : Effect.uninterruptible(inline(registration, input))

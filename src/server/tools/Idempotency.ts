@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
-import * as Deferred from "effect/Deferred"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type { McpError } from "../../protocol/errors.js"
 import type { CallToolResult } from "../../schema/tools.js"
@@ -25,14 +25,20 @@ export interface Options {
 }
 
 interface Entry {
-  /** `undefined` once the first call ended without a result to keep: run again. */
-  readonly done: Deferred.Deferred<CallToolResult | undefined>
+  readonly key: string
+  /** The kept result once the first call succeeded. */
+  result: CallToolResult | undefined
+  /** Duplicates waiting for the first call (`undefined`: none yet); each gets the kept result or `undefined` (run again). */
+  waiters: Array<(result: CallToolResult | undefined) => void> | undefined
   expiresAt: number
 }
 
 /** The store of one manager; keys are scoped by tool name and version. */
 export class IdempotencyStore {
   private readonly entries = new Map<string, Entry>()
+  /** Entries in insertion order from `head` (some already gone from `entries`). */
+  private order: Array<Entry | undefined> = []
+  private head = 0
   private readonly maxEntries: number
   private readonly ttlMs: number
 
@@ -49,40 +55,65 @@ export class IdempotencyStore {
   /**
    * Runs `call` once per `key`: a repeat gets the kept result, a concurrent duplicate waits for
    * the first. When the first ends without a kept result (an error result, a failure, an
-   * interruption) a waiting duplicate runs `call` itself.
+   * interruption) a waiting duplicate runs `call` itself. The bookkeeping is plain code in the
+   * calling fiber's steps; only a waiting duplicate suspends.
    */
   run(key: string, call: Effect.Effect<CallToolResult, McpError>): Effect.Effect<CallToolResult, McpError> {
-    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    return Effect.withFiberRuntime((fiber) => {
+      const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
       const existing = this.entries.get(key)
       if (existing !== undefined && existing.expiresAt > now) {
-        return Effect.flatMap(Deferred.await(existing.done), (result) => result === undefined ? this.run(key, call) : Effect.succeed(result))
+        if (existing.result !== undefined) return Effect.succeed(existing.result)
+        return Effect.flatMap(this.await(existing), (result) => result === undefined ? this.run(key, call) : Effect.succeed(result))
       }
       if (existing !== undefined) this.entries.delete(key)
-      return Effect.flatMap(Deferred.make<CallToolResult | undefined>(), (done) => {
-        const entry: Entry = { done, expiresAt: Number.POSITIVE_INFINITY }
-        this.entries.set(key, entry)
-        this.evict()
-        return call.pipe(
-          Effect.onExit((exit) =>
-            Effect.flatMap(Clock.currentTimeMillis, (end) => {
-              const kept = exit._tag === "Success" && exit.value.isError !== true ? exit.value : undefined
-              if (kept === undefined) {
-                if (this.entries.get(key) === entry) this.entries.delete(key)
-              } else {
-                entry.expiresAt = end + this.ttlMs
-              }
-              return Deferred.succeed(done, kept)
-            })
-          )
-        )
+      const entry: Entry = { key, result: undefined, waiters: undefined, expiresAt: Number.POSITIVE_INFINITY }
+      this.entries.set(key, entry)
+      this.order.push(entry)
+      this.evict()
+      return Effect.onExit(call, (exit) =>
+        Effect.clockWith((clock) =>
+          Effect.sync(() => {
+            const kept = exit._tag === "Success" && exit.value.isError !== true ? exit.value : undefined
+            if (kept === undefined) {
+              if (this.entries.get(key) === entry) this.entries.delete(key)
+            } else {
+              entry.result = kept
+              entry.expiresAt = clock.unsafeCurrentTimeMillis() + this.ttlMs
+            }
+            const waiters = entry.waiters
+            entry.waiters = undefined
+            if (waiters !== undefined) for (const waiter of waiters) waiter(kept)
+          })
+        ))
+    })
+  }
+
+  /** Waits for the first call of `entry` to end. */
+  private await(entry: Entry): Effect.Effect<CallToolResult | undefined> {
+    return Effect.async<CallToolResult | undefined>((resume) => {
+      const waiter = (result: CallToolResult | undefined) => resume(Effect.succeed(result))
+      ;(entry.waiters ??= []).push(waiter)
+      return Effect.sync(() => {
+        const at = entry.waiters?.indexOf(waiter) ?? -1
+        if (at >= 0) entry.waiters!.splice(at, 1)
       })
     })
   }
 
+  /**
+   * Drops the oldest entries past the bound, in insertion order from `order` (a Map's own
+   * iteration would step over every deleted slot each time).
+   */
   private evict(): void {
-    for (const key of this.entries.keys()) {
-      if (this.entries.size <= this.maxEntries) return
-      this.entries.delete(key)
+    while (this.entries.size > this.maxEntries && this.head < this.order.length) {
+      const oldest = this.order[this.head]!
+      this.order[this.head++] = undefined
+      if (this.entries.get(oldest.key) === oldest) this.entries.delete(oldest.key)
+    }
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head)
+      this.head = 0
     }
   }
 }

@@ -10,10 +10,13 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
-import type * as Clock from "effect/Clock"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import type * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import { McpError } from "../../protocol/errors.js"
@@ -21,6 +24,7 @@ import { RequestContext } from "../../protocol/RequestContext.js"
 import type { CallToolResult } from "../../schema/tools.js"
 import * as Tool from "../Tool.js"
 import * as Attempt from "./Attempt.js"
+import * as CallScope from "./CallScope.js"
 import { CircuitOpen, MissingCapabilities, ToolTimeout, ToolUnavailable } from "./errors.js"
 import { IdempotencyKey, type IdempotencyStore } from "./Idempotency.js"
 import * as Lifecycle from "./Lifecycle.js"
@@ -65,6 +69,8 @@ const describe = (error: PipelineError): string => {
   }
 }
 
+const ClockTag = Clock.Clock
+
 const isPipelineError = (error: unknown): error is PipelineError =>
   error instanceof ToolTimeout || error instanceof ToolUnavailable || error instanceof CircuitOpen || error instanceof MissingCapabilities
 
@@ -78,114 +84,151 @@ export class Pipeline {
 
   constructor(private readonly settings: Settings) {}
 
-  /** Runs `input` (decoded) through `registration`'s pipeline; `meta` is the request's `_meta`. */
+  /**
+   * Runs `input` (decoded) through `registration`'s pipeline; `meta` is the request's `_meta`.
+   * The checks before the handler are plain code in one step of the calling fiber (clock and
+   * client capabilities read from it); without middleware or an idempotency key, admission
+   * happens in that same step.
+   */
   execute(registration: Registration, input: unknown, meta: Readonly<Record<string, unknown>>): Effect.Effect<CallToolResult, McpError> {
-    return Effect.clockWith((clock) =>
-      Effect.suspend(() => {
-        const now = clock.unsafeCurrentTimeMillis()
-        const management = registration.tool.management
-        if (!Lifecycle.accepts(registration.state)) {
-          return Effect.succeed(refusal(registration, unavailable(registration, `tool ${registration.name}@${registration.version} is ${registration.state}`)))
-        }
-        if (registration.sunsetAt !== undefined && now >= registration.sunsetAt) {
-          return Effect.succeed(refusal(registration, unavailable(registration, `tool ${registration.name}@${registration.version} was retired on ${management.deprecated?.sunset}`)))
-        }
-        const call: Middleware.Call = { name: registration.name, version: registration.version, arguments: input, meta }
-        const key = meta[IdempotencyKey]
-        const guarded = typeof key === "string"
-          ? this.settings.idempotency.run(`${registration.name}@${registration.version}\n${key}`, this.admit(registration, input, clock))
-          : this.admit(registration, input, clock)
-        const middleware = this.settings.middleware.length === 0 ? management.middleware : [...this.settings.middleware, ...management.middleware]
-        const chained = middleware.length === 0 ? guarded : Middleware.compose(middleware, call, guarded)
-        const checked = management.requires.capabilities === undefined || management.requires.capabilities.length === 0
-          ? chained
-          : Effect.flatMap(Effect.serviceOption(RequestContext), (request) => {
-            const missing = missingCapabilities(management.requires.capabilities!, Option.getOrUndefined(request)?.peerCapabilities)
-            return missing.length === 0 ? chained : Effect.succeed(refusal(registration, new MissingCapabilities({ name: registration.name, missing })))
-          })
-        const deprecated = management.deprecated
-        return deprecated === undefined ? checked : Effect.map(checked, (result) => withDeprecation(result, deprecated))
-      })
-    )
+    return Effect.withFiberRuntime((fiber, status) => {
+      const clock = Context.get(fiber.currentDefaultServices, ClockTag)
+      const management = registration.tool.management
+      if (!Lifecycle.accepts(registration.state)) {
+        return Effect.succeed(refusal(registration, unavailable(registration, `tool ${registration.name}@${registration.version} is ${registration.state}`)))
+      }
+      if (registration.sunsetAt !== undefined && clock.unsafeCurrentTimeMillis() >= registration.sunsetAt) {
+        return Effect.succeed(refusal(registration, unavailable(registration, `tool ${registration.name}@${registration.version} was retired on ${management.deprecated?.sunset}`)))
+      }
+      const required = management.requires.capabilities
+      if (required !== undefined && required.length > 0) {
+        const request = Context.getOption(fiber.currentContext, RequestContext)
+        const missing = missingCapabilities(required, Option.getOrUndefined(request)?.peerCapabilities)
+        if (missing.length > 0) return Effect.succeed(refusal(registration, new MissingCapabilities({ name: registration.name, missing })))
+      }
+      const key = meta[IdempotencyKey]
+      const middleware = this.settings.middleware.length === 0 ? management.middleware : [...this.settings.middleware, ...management.middleware]
+      const answered = middleware.length === 0 && typeof key !== "string"
+        ? this.admit(registration, input, clock, fiber, status.runtimeFlags)
+        : this.guarded(registration, input, meta, clock, middleware, key)
+      const deprecated = management.deprecated
+      return deprecated === undefined ? answered : Effect.map(answered, (result) => withDeprecation(result, deprecated))
+    })
   }
 
-  /** Admission (breaker, concurrency) and the run. */
-  private admit(registration: Registration, input: unknown, clock: Clock.Clock): Effect.Effect<CallToolResult, McpError> {
-    return Effect.flatMap(Scope.make(), (scope) =>
-        Effect.withFiberRuntime<CallToolResult, McpError>((parent, status) => {
-          const limit = registration.tool.management.maxConcurrency ?? this.settings.defaultToolConcurrency
-          if (this.inFlight >= this.settings.maxConcurrency || registration.inFlight >= limit) {
-            const scoped = registration.inFlight >= limit ? `tool ${registration.name}` : "server"
-            return Effect.zipRight(Scope.close(scope, Exit.void), Effect.fail(new McpError({
-              code: -32000,
-              message: `Server overloaded: too many calls in flight (${scoped}); retry after ${this.settings.retryAfterMs} ms`,
-              data: { retryAfterMs: this.settings.retryAfterMs, tool: registration.name }
-            })))
-          }
-          const started = clock.unsafeCurrentTimeMillis()
-          const admission = registration.breaker.admit(started)
-          if (admission._tag === "Rejected") {
-            return Effect.zipRight(Scope.close(scope, Exit.void), Effect.succeed(refusal(registration, new CircuitOpen({ name: registration.name, retryAfterMs: admission.retryAfterMs }))))
-          }
-          const timeoutMs = registration.tool.management.timeoutMs ?? this.settings.defaultTimeoutMs
-          const fork = Number.isFinite(timeoutMs) ? () => Attempt.fork(registration, input, parent, status.runtimeFlags, scope) : undefined
-          return this.run(registration, input, admission.probe, started, clock, timeoutMs, scope, fork)
-        })
-    )
+  /** The call behind its middleware and idempotency key: admission runs when the chain reaches it. */
+  private guarded(
+    registration: Registration,
+    input: unknown,
+    meta: Readonly<Record<string, unknown>>,
+    clock: Clock.Clock,
+    middleware: ReadonlyArray<Middleware.Middleware>,
+    key: unknown
+  ): Effect.Effect<CallToolResult, McpError> {
+    const admitted = Effect.withFiberRuntime<CallToolResult, McpError>((fiber, status) => this.admit(registration, input, clock, fiber, status.runtimeFlags))
+    const keyed = typeof key === "string" ? this.settings.idempotency.run(`${registration.name}@${registration.version}\n${key}`, admitted) : admitted
+    if (middleware.length === 0) return keyed
+    const call: Middleware.Call = { name: registration.name, version: registration.version, arguments: input, meta }
+    return Middleware.compose(middleware, call, keyed)
   }
 
   /**
-   * Counts the call in, runs the first attempt (inline without a timeout; else `fork` has
-   * started it and it settles), retries an idempotent tool's failures on its Schedule, then
-   * counts it out and maps the outcome. A forked first attempt that finished synchronously and
-   * needs no retry is handled without waiting on anything.
+   * Admission (concurrency limits, then the breaker) and the run, from the step of `fiber`
+   * that calls it: a refused call costs nothing more; an admitted one is counted in at once.
    */
-  private run(
+  private admit(
+    registration: Registration,
+    input: unknown,
+    clock: Clock.Clock,
+    fiber: Fiber.RuntimeFiber<unknown, unknown>,
+    flags: RuntimeFlags.RuntimeFlags
+  ): Effect.Effect<CallToolResult, McpError> {
+    const limit = registration.tool.management.maxConcurrency ?? this.settings.defaultToolConcurrency
+    if (this.inFlight >= this.settings.maxConcurrency || registration.inFlight >= limit) {
+      const scoped = registration.inFlight >= limit ? `tool ${registration.name}` : "server"
+      return Effect.fail(new McpError({
+        code: -32000,
+        message: `Server overloaded: too many calls in flight (${scoped}); retry after ${this.settings.retryAfterMs} ms`,
+        data: { retryAfterMs: this.settings.retryAfterMs, tool: registration.name }
+      }))
+    }
+    const started = clock.unsafeCurrentTimeMillis()
+    const admission = registration.breaker.admit(started)
+    if (admission._tag === "Rejected") {
+      return Effect.succeed(refusal(registration, new CircuitOpen({ name: registration.name, retryAfterMs: admission.retryAfterMs })))
+    }
+    const timeoutMs = registration.tool.management.timeoutMs ?? this.settings.defaultTimeoutMs
+    return Number.isFinite(timeoutMs)
+      ? this.forked(registration, input, admission.probe, started, clock, timeoutMs, fiber, flags)
+      : this.inline(registration, input, admission.probe, started, clock)
+  }
+
+  /** Counts an admitted call in; answers the state move it causes (to busy on the first call). */
+  private countIn(registration: Registration, started: number): Effect.Effect<void> {
+    registration.inFlight++
+    this.inFlight++
+    registration.metrics.started(registration.inFlight)
+    return registration.inFlight === 1 ? registration.settle(started) : Effect.void
+  }
+
+  /**
+   * Without a timeout: the handler runs in the calling fiber, in one uninterruptible region
+   * (the call is counted in and out in it) where only the handler is interruptible.
+   */
+  private inline(registration: Registration, input: unknown, probe: boolean, started: number, clock: Clock.Clock): Effect.Effect<CallToolResult> {
+    const retry = registration.tool.management.idempotent ? registration.tool.management.retry : undefined
+    return Effect.uninterruptible(Effect.suspend(() => {
+      const busy = this.countIn(registration, started)
+      const attempt = Effect.flatMap(Attempt.inline(registration, input), (exit) =>
+        retry === undefined || !isRetryable(exit)
+          ? this.finish(registration, probe, started, clock, exit)
+          : Effect.flatMap(Effect.exit(Effect.interruptible(this.retried(registration, input, Number.POSITIVE_INFINITY, retry, exit))), (last) =>
+            this.finish(registration, probe, started, clock, Exit.isSuccess(last) ? last.value : last)))
+      return busy === Effect.void ? attempt : Effect.zipRight(busy, attempt)
+    }))
+  }
+
+  /**
+   * With a timeout: the attempt is forked (a handler that answers synchronously is done before
+   * `fork` returns and is handled without waiting on anything), then settled.
+   */
+  private forked(
     registration: Registration,
     input: unknown,
     probe: boolean,
     started: number,
     clock: Clock.Clock,
     timeoutMs: number,
-    scope: Scope.CloseableScope,
-    fork: (() => Attempt.Attempt) | undefined
+    parent: Fiber.RuntimeFiber<unknown, unknown>,
+    flags: RuntimeFlags.RuntimeFlags
   ): Effect.Effect<CallToolResult> {
-    const management = registration.tool.management
-    registration.inFlight++
-    this.inFlight++
-    registration.metrics.started(registration.inFlight)
-    const busy = registration.inFlight === 1 ? registration.settle(started) : Effect.void
-    const retry = management.idempotent ? management.retry : undefined
-    const retried = (exit: Exit.Exit<unknown, unknown>) =>
-      Effect.flatMap(Schedule.driver(retry!), (driver) => retrying(exit, Attempt.run(registration, input, timeoutMs), driver))
-    if (fork === undefined) {
-      // An inline attempt answers its exit and never fails: only a retry needs catching.
-      const answered = Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Attempt.inline(registration, input, scope), (exit) =>
-          retry === undefined || !isRetryable(exit)
-            ? this.finish(registration, probe, started, clock, exit)
-            : Effect.flatMap(Effect.exit(restore(retried(exit))), (last) =>
-              this.finish(registration, probe, started, clock, Exit.isSuccess(last) ? last.value : last))))
+    const retry = registration.tool.management.idempotent ? registration.tool.management.retry : undefined
+    const claimed = CallScope.claim(parent.currentContext)
+    const start = (scope: Scope.CloseableScope) => Effect.uninterruptibleMask((restore) => {
+      const busy = this.countIn(registration, started)
+      const forked = Attempt.fork(registration, input, parent, flags, scope, scope === claimed)
+      const done = forked.fiber.unsafePoll()
+      const answered = done !== null && (retry === undefined || !isRetryable(done))
+        ? Effect.zipRight(Scope.close(forked.scope, done), Effect.suspend(() => this.finish(registration, probe, started, clock, done)))
+        : Effect.flatMap(
+          Effect.exit(restore(Effect.flatMap(Attempt.settle(registration, forked, timeoutMs), (exit) =>
+            retry !== undefined && isRetryable(exit) ? this.retried(registration, input, timeoutMs, retry, exit) : Effect.succeed(exit)))),
+          (exit) => this.finish(registration, probe, started, clock, Exit.isSuccess(exit) ? exit.value : exit)
+        )
       return busy === Effect.void ? answered : Effect.zipRight(busy, answered)
-    }
-    const forked = fork()
-    const done = forked.fiber.unsafePoll()
-    if (done !== null && (retry === undefined || !isRetryable(done))) {
-      return Effect.uninterruptible(Effect.zipRight(
-        busy,
-        Effect.zipRight(Scope.close(forked.scope, done), Effect.suspend(() => this.finish(registration, probe, started, clock, done)))
-      ))
-    }
-    const first = Attempt.settle(registration, forked, timeoutMs)
-    const attempts = retry === undefined
-      ? first
-      : Effect.flatMap(first, (exit) => isRetryable(exit) ? retried(exit) : Effect.succeed(exit))
-    return Effect.zipRight(
-      busy,
-      Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Effect.exit(restore(attempts)), (exit) =>
-          this.finish(registration, probe, started, clock, Exit.isSuccess(exit) ? exit.value : exit)))
-    )
+    })
+    return claimed !== undefined ? start(claimed) : Effect.flatMap(Scope.make(), start)
+  }
+
+  /** The attempts after a retryable first one, on the tool's Schedule; the last exit. */
+  private retried(
+    registration: Registration,
+    input: unknown,
+    timeoutMs: number,
+    retry: Schedule.Schedule<unknown, unknown>,
+    exit: Exit.Exit<unknown, unknown>
+  ): Effect.Effect<Exit.Exit<unknown, unknown>> {
+    return Effect.flatMap(Schedule.driver(retry), (driver) => retrying(exit, Attempt.run(registration, input, timeoutMs), driver))
   }
 
   /** Counts a call out (breaker, metrics, state, drain) and answers its outcome. */

@@ -1,0 +1,46 @@
+/**
+ * The per-call Scope of a `tools/call`, handed over with the request's context. Giving a handler
+ * a Scope by changing the running fiber's context costs two copies of that context and of the
+ * fiber's refs, which in a server (a large context) is a quarter of a call's CPU. So the
+ * `tools/call` route asks the engine for a `Scope` per request (`Router`'s `perRequest`, made in
+ * the same step as the request's context), and the pipeline *claims* it for the call's first
+ * attempt: the handler runs in the context it already has, and the pipeline closes the Scope
+ * when the attempt ends. Anything else (a retry, a nested call, a call outside a request) gets a
+ * fresh Scope the usual way.
+ *
+ * A request Scope nobody claimed (the call was refused before its handler ran) is empty: nothing
+ * on that path may use a `Scope` (the route's types do not provide one), so it is dropped
+ * without closing. Scopes are made ahead in batches, since a Scope is made by an Effect and the
+ * engine's step is plain code.
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
+import type { PerRequest } from "../../protocol/Router.js"
+
+const BATCH = 256
+
+/** Request Scopes not claimed yet. */
+const unclaimed = new WeakSet<Scope.CloseableScope>()
+let made: Array<Scope.CloseableScope> = []
+
+const makeBatch = Effect.all(Array.from({ length: BATCH }, () => Scope.make()))
+
+/** A fresh, unclaimed Scope. */
+export const fresh = (): Scope.CloseableScope => {
+  if (made.length === 0) made = Effect.runSync(makeBatch)
+  const scope = made.pop()!
+  unclaimed.add(scope)
+  return scope
+}
+
+/** The `perRequest` service of the `tools/call` route. */
+export const perRequest: PerRequest = { tag: Scope.Scope, make: fresh }
+
+/** The context's request Scope if nobody has claimed it yet (now claimed by the caller). */
+export const claim = (context: Context.Context<never>): Scope.CloseableScope | undefined => {
+  const scope = context.unsafeMap.get(Scope.Scope.key) as Scope.CloseableScope | undefined
+  return scope !== undefined && unclaimed.delete(scope) ? scope : undefined
+}

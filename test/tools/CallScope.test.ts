@@ -1,0 +1,103 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as Tool from "../../src/server/Tool.js"
+import * as CallScope from "../../src/server/tools/CallScope.js"
+import type { Middleware } from "../../src/server/tools/Middleware.js"
+import { ask, serverWith } from "../server/support.js"
+
+class Flaky extends Schema.TaggedError<Flaky>()("Flaky", { attempt: Schema.Number }) {}
+
+/** Tools that acquire a resource in their per-call Scope and log acquire/release with the call's id. */
+const scopedTools = (log: Array<string>) => {
+  const resource = (id: string) =>
+    Effect.acquireRelease(Effect.sync(() => log.push(`acquire ${id}`)), () => Effect.sync(() => log.push(`release ${id}`)))
+  let attempts = 0
+  return [
+    Tool.make("scoped", { input: Schema.Struct({ id: Schema.String }) }, ({ id }) =>
+      Effect.as(Effect.zipRight(resource(id), Effect.yieldNow()), id)),
+    Tool.make("timed", { input: Schema.Struct({ id: Schema.String }), timeoutMs: 60_000 }, ({ id }) =>
+      Effect.as(Effect.zipRight(resource(id), Effect.yieldNow()), id)),
+    Tool.make("flaky", { input: Schema.Struct({ id: Schema.String }), idempotent: true, retry: Schedule.recurs(2) }, ({ id }) =>
+      Effect.gen(function*() {
+        const attempt = ++attempts
+        yield* resource(`${id}.${attempt}`)
+        if (attempt < 3) return yield* Effect.fail(new Flaky({ attempt }))
+        return `${id} after ${attempt}`
+      }))
+  ]
+}
+
+describe("the per-call Scope handed over with a tools/call request", () => {
+  it.effect("a request Scope is claimed once; other Scopes never", () =>
+    Effect.gen(function*() {
+      const fresh = CallScope.fresh()
+      const context = Context.make(Scope.Scope, fresh) as Context.Context<never>
+      expect(CallScope.claim(context)).toBe(fresh)
+      expect(CallScope.claim(context)).toBeUndefined()
+      const own = yield* Scope.make()
+      expect(CallScope.claim(Context.make(Scope.Scope, own) as Context.Context<never>)).toBeUndefined()
+      expect(CallScope.claim(Context.empty() as Context.Context<never>)).toBeUndefined()
+    }))
+
+  it.scopedLive("each call's resources are released before its answer, inline and with a timeout", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const { peer } = yield* serverWith({ tools: scopedTools(log) })
+      const client = yield* peer()
+      for (const [i, name] of ["scoped", "timed", "scoped", "timed"].entries()) {
+        const answer = yield* ask(client, i, "tools/call", { name, arguments: { id: `c${i}` } })
+        expect(answer.result.content[0].text).toBe(`c${i}`)
+        expect(log.slice(-2)).toEqual([`acquire c${i}`, `release c${i}`])
+      }
+      expect(log).toHaveLength(8)
+    }))
+
+  it.scopedLive("the handler runs in the request's Scope: the pipeline claims it, inline and with a timeout", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const seen: Array<Context.Context<never>> = []
+      const capture: Middleware = (_call, next) => Effect.flatMap(Effect.context<never>(), (context) => Effect.zipRight(Effect.sync(() => seen.push(context)), next))
+      const { peer } = yield* serverWith({ tools: scopedTools(log), toolManager: { middleware: [capture] } })
+      const client = yield* peer()
+      yield* ask(client, 1, "tools/call", { name: "scoped", arguments: { id: "a" } })
+      yield* ask(client, 2, "tools/call", { name: "timed", arguments: { id: "b" } })
+      expect(seen).toHaveLength(2)
+      for (const context of seen) {
+        expect(Context.getOption(context, Scope.Scope)._tag).toBe("Some")
+        // Claimed by the call: an unclaimed request Scope would be handed out here.
+        expect(CallScope.claim(context)).toBeUndefined()
+      }
+    }))
+
+  it.scopedLive("concurrent calls each get their own Scope, released exactly once", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const { peer } = yield* serverWith({ tools: scopedTools(log) })
+      const client = yield* peer()
+      const ids = Array.from({ length: 24 }, (_, i) => i)
+      for (const i of ids) client.send({ jsonrpc: "2.0", id: i, method: "tools/call", params: { name: i % 2 === 0 ? "scoped" : "timed", arguments: { id: `c${i}` } } })
+      for (const i of ids) {
+        const answer = yield* client.nextWhere((m) => m.id === i && m.result !== undefined)
+        expect(answer.result.content[0].text).toBe(`c${i}`)
+      }
+      for (const i of ids) {
+        expect(log.filter((line) => line === `acquire c${i}`)).toHaveLength(1)
+        expect(log.filter((line) => line === `release c${i}`)).toHaveLength(1)
+        expect(log.indexOf(`acquire c${i}`)).toBeLessThan(log.indexOf(`release c${i}`))
+      }
+    }))
+
+  it.scopedLive("a retried call's attempts each get a fresh Scope, released before the next attempt", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const { peer } = yield* serverWith({ tools: scopedTools(log) })
+      const client = yield* peer()
+      const answer = yield* ask(client, 1, "tools/call", { name: "flaky", arguments: { id: "r" } })
+      expect(answer.result.content[0].text).toBe("r after 3")
+      expect(log).toEqual(["acquire r.1", "release r.1", "acquire r.2", "release r.2", "acquire r.3", "release r.3"])
+    }))
+})
