@@ -13,14 +13,11 @@ import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { Idempotency, Tool, ToolManager } from "../dist/index.js"
+import { numberArg } from "./lib/args.mjs"
 import { median } from "./lib/stats.mjs"
 
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`)
-  return at > 0 ? Number(process.argv[at + 1]) : fallback
-}
-const N = arg("n", 200_000)
-const ROUNDS = arg("rounds", 5)
+const N = numberArg("n", 200_000)
+const ROUNDS = numberArg("rounds", 5)
 const BATCH = 1000
 const IN_FLIGHT = 64
 const WAITING = 20_000

@@ -10,15 +10,12 @@ import fs from "node:fs"
 import path from "node:path"
 import process from "node:process"
 import { fileURLToPath } from "node:url"
+import { numberArg } from "./lib/args.mjs"
 import { median } from "./lib/stats.mjs"
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`)
-  return at > 0 ? Number(process.argv[at + 1]) : fallback
-}
-const N = arg("n", 50_000)
-const ROUNDS = arg("rounds", 3)
+const N = numberArg("n", 50_000)
+const ROUNDS = numberArg("rounds", 3)
 const IN_FLIGHT = 64
 /** Clock ticks per second of /proc's utime/stime (USER_HZ, 100 on Linux). */
 const TICKS = 100
