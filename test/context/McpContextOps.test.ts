@@ -11,6 +11,7 @@ import * as TestClock from "effect/TestClock"
 import * as ContextManager from "../../src/context/ContextManager.js"
 import { ContextStore, type ContextRecord, type HistoryEntry } from "../../src/context/ContextStore.js"
 import * as Json from "../../src/context/Json.js"
+import * as McpContextOps from "../../src/context/McpContextOps.js"
 import * as McpContexts from "../../src/context/McpContexts.js"
 import * as MemoryStore from "../../src/context/MemoryStore.js"
 import type { RawPeer } from "../harness.js"
@@ -152,12 +153,28 @@ describe("context tools over MCP: restore, transactions, leases, export/import, 
       expect(errorOf(yield* call(client, "i1", "context_import", { document: tampered }))._tag).toBe("SyncError")
       expect(errorOf(yield* call(client, "g0", "context_get", { id: root.id }))._tag).toBe("ContextNotFound")
 
+      const repeated = { contexts: [document.contexts[0], document.contexts[0]] }
+      expect(errorOf(yield* call(client, "i3", "context_import", { document: repeated }))).toEqual({
+        _tag: "ContextValidationError",
+        id: document.contexts[0].record.id,
+        issues: ["named by two contexts of the document"]
+      })
       const imported = (yield* call(client, "i2", "context_import", { document })).structuredContent.ids
       expect([...imported].sort()).toEqual([root.id, child.id].sort())
       const restoredChild = yield* get(client, child.id)
       expect([restoredChild.version, restoredChild.value, restoredChild.parent]).toEqual([2, { title: "child", done: true }, root.id])
       expect((yield* call(client, "h2", "context_history", { id: child.id })).structuredContent.entries).toEqual(historyBefore)
       expect((yield* call(client, "v", "context_verify", { id: child.id })).structuredContent.valid).toBe(true)
+    }).pipe(Effect.provide(memory())))
+
+  it.scopedLive(`refuses to export more than ${McpContextOps.MaxContexts.export} contexts at once`, () =>
+    Effect.gen(function*() {
+      const contexts = yield* ContextManager.ContextManager
+      yield* Effect.forEach(Array.from({ length: McpContextOps.MaxContexts.export + 1 }, (_, n) => n), (n) =>
+        contexts.create({ value: n, labels: { batch: n === 0 ? "first" : "rest" } }), { discard: true })
+      const client = yield* (yield* setup)()
+      expect(errorOf(yield* call(client, "e", "context_export", {})).issues[0]).toMatch(/more than 1000 contexts match/)
+      expect((yield* call(client, "e2", "context_export", { labels: { batch: "first" } })).structuredContent.document.contexts).toHaveLength(1)
     }).pipe(Effect.provide(memory())))
 
   it.scopedLive("verifies a context: valid with its version and hash", () =>
