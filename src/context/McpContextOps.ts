@@ -44,7 +44,8 @@ export const MaxContexts = { export: 1000, lease: 100, transaction: 100 } as con
 /** The longest lease: one day. */
 export const MaxLeaseMs = 86_400_000
 
-const Ids = (max: number) => Schema.Array(Id).pipe(Schema.minItems(1), Schema.maxItems(max))
+const Ids = (max: number) =>
+  Schema.Array(Id).pipe(Schema.minItems(1), Schema.maxItems(max)).annotations({ description: `Contexts' ids (1 to ${max})` })
 const Ttl = Schema.Int.pipe(Schema.between(1, MaxLeaseMs)).annotations({ description: "How long the lease lasts, in milliseconds" })
 const Token = Schema.String.annotations({ description: "The lease's token (from context_lease_acquire)" })
 
