@@ -14,7 +14,8 @@ import * as Json from "../../src/context/Json.js"
 import * as McpContextOps from "../../src/context/McpContextOps.js"
 import * as McpContexts from "../../src/context/McpContexts.js"
 import * as MemoryStore from "../../src/context/MemoryStore.js"
-import type { RawPeer } from "../harness.js"
+import { peerOf, type RawPeer } from "../harness.js"
+import { ask2026 } from "../server/support-stateless.js"
 import { ask, serverWith } from "../server/support.js"
 import { memory } from "./support.js"
 
@@ -126,6 +127,22 @@ describe("context tools over MCP: restore, transactions, leases, export/import, 
       expect((yield* call(holder, "w7", "context_update", { id: b.id, value: 7 })).structuredContent.context.value).toBe(7)
       expect(errorOf(yield* call(holder, "l4", "context_lease_acquire", { ids: ["ctx_missing"], ttlMs: 10 }))).toEqual({ _tag: "ContextNotFound", id: "ctx_missing" })
       expect((yield* call(holder, "l5", "context_lease_acquire", { ids: [a.id], ttlMs: 0 })).isError).toBe(true)
+    }).pipe(Effect.provide(memory())))
+
+  it.scopedLive("2026-07-28: a lease token is a handle that stateless requests on two connections share", () =>
+    Effect.gen(function*() {
+      const { server } = yield* serverWith({ tools: McpContexts.tools })
+      const first = yield* peerOf(server.connect)
+      const second = yield* peerOf(server.connect)
+      const tool = (peer: RawPeer, id: number, name: string, args: unknown) =>
+        Effect.map(ask2026(peer, id, "tools/call", { name, arguments: args }), (answer) => answer.result)
+      const { id } = (yield* tool(first, 1, "context_create", { value: { step: 0 } })).structuredContent.context
+      const { lease } = (yield* tool(first, 2, "context_lease_acquire", { ids: [id], ttlMs: 60_000 })).structuredContent
+      expect(errorOf(yield* tool(second, 3, "context_update", { id, merge: { step: 9 } }))).toEqual({ _tag: "LeaseError", id, reason: "Held" })
+      // The holder's workflow may continue on another connection: the token is all it needs.
+      expect((yield* tool(second, 4, "context_update", { id, merge: { step: 1 }, lease: lease.token })).structuredContent.context.version).toBe(2)
+      yield* tool(first, 5, "context_lease_release", { token: lease.token, ids: [id] })
+      expect((yield* tool(second, 6, "context_update", { id, merge: { step: 2 } })).structuredContent.context.value).toEqual({ step: 2 })
     }).pipe(Effect.provide(memory())))
 
   it.scopedLive("exports contexts by filter and imports them back, all or nothing", () =>
