@@ -26,7 +26,8 @@ import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type { ContextNotFound, ContextValidationError, LeaseError, SyncError, VersionConflict, VersionNotFound } from "./ContextError.js"
+import type { ContextNotFound, LeaseError, SyncError, VersionConflict, VersionNotFound } from "./ContextError.js"
+import { ContextValidationError } from "./ContextError.js"
 import type * as ContextSchema from "./ContextSchema.js"
 import type { ContextRecord, HistoryEntry, PersistenceError } from "./ContextStore.js"
 import { ContextStore } from "./ContextStore.js"
@@ -196,6 +197,20 @@ export interface Options {
 export const etag = (record: { readonly version: number; readonly hash: string }): string =>
   `"${record.version}-${record.hash.slice(0, 16)}"`
 
+/** An id that two contexts of an import document share (both would be installed, the store left inconsistent). */
+const repeatedId = (document: unknown): string | undefined => {
+  const contexts = typeof document === "object" && document !== null ? (document as { contexts?: unknown }).contexts : undefined
+  if (!Array.isArray(contexts)) return undefined
+  const seen = new Set<string>()
+  for (const context of contexts) {
+    const id = (context as { record?: { id?: unknown } } | null)?.record?.id
+    if (typeof id !== "string") continue
+    if (seen.has(id)) return id
+    seen.add(id)
+  }
+  return undefined
+}
+
 /** Builds the manager: recovers every head from the store (values are loaded when first used). */
 export const make = (options: Options = {}): Effect.Effect<Service, PersistenceError, ContextStore> =>
   Effect.gen(function*() {
@@ -230,7 +245,12 @@ export const make = (options: Options = {}): Effect.Effect<Service, PersistenceE
       checkConsistency: (id) => engine.checkConsistency(id),
       syncContext: (id) => engine.syncContext(id),
       exportJson: (ids) => engine.exportJson(ids),
-      importJson: (document) => engine.importJson(document)
+      importJson: (document) => {
+        const repeated = repeatedId(document)
+        return repeated === undefined
+          ? engine.importJson(document)
+          : Effect.fail(new ContextValidationError({ id: repeated, issues: ["named by two contexts of the document"] }))
+      }
     })
   })
 

@@ -1,6 +1,8 @@
 /**
  * Contexts over MCP: the tools `context_create`, `context_get`, `context_update`,
- * `context_delete`, `context_list`, `context_history` and `context_diff`; the resource template
+ * `context_delete`, `context_list`, `context_history` and `context_diff` (and, from
+ * `McpContextOps`, `context_restore`, `context_transaction`, `context_lease_acquire|renew|release`,
+ * `context_export`, `context_import`, `context_verify`); the resource template
  * `context://{id}` (readable, with id completion); and `notifications`, which sends
  * `resources/updated` for `context://{id}` on every committed change (to subscribed sessions,
  * and to `subscriptions/listen` streams in 2026-07-28). Handlers need the `ContextManager`.
@@ -18,69 +20,19 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { RequestContext } from "../protocol/RequestContext.js"
 import { McpServer } from "../server/McpServer.js"
 import * as Resource from "../server/Resource.js"
 import * as ResourceTemplate from "../server/ResourceTemplate.js"
 import * as Tool from "../server/Tool.js"
-import { ContextNotFound, ContextValidationError, LeaseError, SyncError, VersionConflict, VersionNotFound } from "./ContextError.js"
 import * as ContextManager from "./ContextManager.js"
-import { PersistenceError } from "./ContextStore.js"
 import * as Json from "./Json.js"
+import * as Ops from "./McpContextOps.js"
+import { ChangeFields, changeOf, ContextView, EntryView, Failure, Id, Labels, SummaryView, Version, view, withManager, WriteFields } from "./McpContextViews.js"
+
+export { ContextView, EntryView, ExportDocument, LeaseView, SummaryView } from "./McpContextViews.js"
 
 /** The URI of a context's resource. */
 export const uriOf = (id: string): string => `context://${encodeURIComponent(id)}`
-
-const Labels = Schema.Record({ key: Schema.String, value: Schema.String })
-const Version = Schema.Int.pipe(Schema.positive())
-const Id = Schema.String.annotations({ description: "The context's id (from context_create or context_list)" })
-
-/** A context as tools return it. */
-export const ContextView = Schema.Struct({
-  id: Schema.String,
-  version: Schema.Int,
-  etag: Schema.String,
-  value: Json.JsonValue,
-  labels: Labels,
-  parent: Schema.optional(Schema.String),
-  owner: Schema.optional(Schema.String),
-  createdAt: Schema.Number,
-  updatedAt: Schema.Number
-})
-
-/** A history entry as tools return it. */
-export const EntryView = Schema.Struct({
-  version: Schema.Int,
-  value: Json.JsonValue,
-  patch: Json.Patch,
-  actor: Schema.optional(Schema.String),
-  at: Schema.Number,
-  hash: Schema.String,
-  previousHash: Schema.String
-})
-
-/** A context in lists: without its value. */
-export const SummaryView = ContextView.pipe(Schema.omit("value"))
-
-const Failure = Schema.Union(ContextNotFound, VersionConflict, SyncError, ContextValidationError, LeaseError, VersionNotFound, PersistenceError)
-
-const view = (record: Omit<ContextManager.ContextRecord, "value"> & { readonly value?: unknown }) => ({
-  id: record.id,
-  version: record.version,
-  etag: ContextManager.etag(record),
-  ...("value" in record ? { value: record.value } : {}),
-  labels: record.labels,
-  ...(record.parent === undefined ? {} : { parent: record.parent }),
-  ...(record.owner === undefined ? {} : { owner: record.owner }),
-  createdAt: record.createdAt,
-  updatedAt: record.updatedAt
-})
-
-/** Who is calling: the client's name. */
-const actor = Effect.map(RequestContext, (request) => request.peerInfo?.name)
-
-const withManager = <A, E>(f: (contexts: ContextManager.Service) => Effect.Effect<A, E>) =>
-  Effect.flatMap(ContextManager.ContextManager, f)
 
 /** `context_create`. */
 export const Create = Tool.make("context_create", {
@@ -95,12 +47,11 @@ export const Create = Tool.make("context_create", {
   failure: Failure,
   annotations: { destructiveHint: false, openWorldHint: false }
 }, (input) =>
-  Effect.flatMap(actor, (who) =>
-    withManager((contexts) =>
-      Effect.map(
-        contexts.create({ value: input.value, schema: input.schema, parent: input.parent, labels: input.labels, owner: who, actor: who }),
-        (record) => ({ context: view(record) as typeof ContextView.Type })
-      ))))
+  withManager((contexts, who) =>
+    Effect.map(
+      contexts.create({ value: input.value, schema: input.schema, parent: input.parent, labels: input.labels, owner: who, actor: who }),
+      (record) => ({ context: view(record) })
+    )))
 
 /** `context_get`. */
 export const Get = Tool.make("context_get", {
@@ -109,51 +60,34 @@ export const Get = Tool.make("context_get", {
   output: Schema.Struct({ context: ContextView }),
   failure: Failure,
   annotations: { readOnlyHint: true, openWorldHint: false }
-}, ({ id }) => withManager((contexts) => Effect.map(contexts.get(id), (record) => ({ context: view(record) as typeof ContextView.Type }))))
+}, ({ id }) => withManager((contexts) => Effect.map(contexts.get(id), (record) => ({ context: view(record) }))))
 
 /** `context_update`. */
 export const Update = Tool.make("context_update", {
   description: "Change a context with exactly one of: patch (RFC 6902 JSON Patch), merge (RFC 7396 JSON Merge Patch), value (the whole new value). " +
-    "With expectedVersion, a stale version is a conflict unless strategy is last-writer-wins or merge (three-way, from that version).",
-  input: Schema.Struct({
-    id: Id,
-    patch: Schema.optional(Json.Patch),
-    merge: Schema.optional(Json.JsonValue),
-    value: Schema.optional(Json.JsonValue),
-    expectedVersion: Schema.optional(Version),
-    strategy: Schema.optional(Schema.Literal("reject", "last-writer-wins", "merge"))
-  }),
+    "With expectedVersion, a stale version is a conflict unless strategy is last-writer-wins or merge (three-way, from that version). " +
+    "A leased context needs the lease's token.",
+  input: Schema.Struct({ id: Id, ...ChangeFields, ...WriteFields }),
   output: Schema.Struct({ context: ContextView }),
   failure: Failure,
   annotations: { destructiveHint: true, idempotentHint: false, openWorldHint: false }
-}, (input) => {
-  const given = (["patch", "merge", "value"] as const).filter((key) => key in input)
-  if (given.length !== 1) {
-    return Effect.fail(new ContextValidationError({ id: input.id, issues: ["give exactly one of patch, merge or value"] }))
-  }
-  const change = input.patch !== undefined
-    ? ContextManager.Change.patch(input.patch)
-    : "merge" in input
-    ? ContextManager.Change.merge(input.merge)
-    : ContextManager.Change.value(input.value)
-  return Effect.flatMap(actor, (who) =>
-    withManager((contexts) =>
+}, (input) =>
+  Effect.flatMap(changeOf(input.id, input), (change) =>
+    withManager((contexts, who) =>
       Effect.map(
-        contexts.update(input.id, change, { expectedVersion: input.expectedVersion, strategy: input.strategy, actor: who }),
-        (record) => ({ context: view(record) as typeof ContextView.Type })
-      )))
-})
+        contexts.update(input.id, change, { expectedVersion: input.expectedVersion, strategy: input.strategy, lease: input.lease, actor: who }),
+        (record) => ({ context: view(record) })
+      ))))
 
 /** `context_delete`. */
 export const Delete = Tool.make("context_delete", {
   description: "Delete a context and its history",
-  input: Schema.Struct({ id: Id, expectedVersion: Schema.optional(Version) }),
+  input: Schema.Struct({ id: Id, expectedVersion: WriteFields.expectedVersion, lease: WriteFields.lease }),
   output: Schema.Struct({ id: Schema.String, deleted: Schema.Boolean }),
   failure: Failure,
   annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: false }
-}, ({ expectedVersion, id }) =>
-  Effect.flatMap(actor, (who) =>
-    withManager((contexts) => Effect.as(contexts.delete(id, { expectedVersion, actor: who }), { id, deleted: true }))))
+}, ({ expectedVersion, id, lease }) =>
+  withManager((contexts, who) => Effect.as(contexts.delete(id, { expectedVersion, lease, actor: who }), { id, deleted: true })))
 
 /** `context_list`. */
 export const List = Tool.make("context_list", {
@@ -197,8 +131,11 @@ export const Diff = Tool.make("context_diff", {
   annotations: { readOnlyHint: true, openWorldHint: false }
 }, ({ from, id, to }) => withManager((contexts) => Effect.map(contexts.diff(id, from, to), (patch) => ({ patch }))))
 
-/** Every context tool. */
-export const tools = [Create, Get, Update, Delete, List, History, Diff] as const
+/**
+ * Every context tool: the seven above, then restore, transactions, leases, export/import and
+ * verification (`McpContextOps`).
+ */
+export const tools = [Create, Get, Update, Delete, List, History, Diff, ...Ops.tools] as const
 
 /** `context://{id}`: the context's current value as JSON; subscribe to hear of every change. */
 export const template = ResourceTemplate.make({

@@ -2,7 +2,8 @@
  * The MCP server: lifecycle (`initialize`, `ping`; `server/discover` in 2026-07-28), tools, resources and resource templates,
  * prompts, completions and logging to the client, with list-change and resource-update
  * notifications, served over any transport through the Protocol engine. Handlers reach the
- * client through `ToolContext` (progress, logs, elicitation, sampling, roots).
+ * client through `ToolContext` (progress, logs, elicitation, sampling, roots), and the shared
+ * contexts of a `ContextManager` given to the layer.
  *
  * @example
  * ```ts
@@ -19,6 +20,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
+import * as ContextManager from "../context/ContextManager.js"
 import { McpError, type TransportError } from "../protocol/errors.js"
 import * as Protocol from "../protocol/Protocol.js"
 import { RequestContext } from "../protocol/RequestContext.js"
@@ -186,7 +188,7 @@ export const make = <O extends Options<any, any, any, any>>(
       Context.omit(Scope.Scope)(yield* Effect.context<Requirements<O>>()) as Context.Context<Requirements<O>>,
       ToolContext.ToolContext,
       // `resources` is made below; a change is notified only once the server is running.
-      ToolContext.make(levels, rounds, (uri) => resources.updated(uri))
+      ToolContext.make(levels, rounds, (uri) => resources.updated(uri), Option.getOrUndefined(yield* Effect.serviceOption(ContextManager.ContextManager)))
     )
     const connections = new Connections()
     const store = Option.getOrUndefined(yield* Effect.serviceOption(TaskStore.TaskStore)) ?? (yield* TaskStore.makeMemory())

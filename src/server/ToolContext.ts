@@ -1,7 +1,8 @@
 /**
  * What a tool (or any handler of the server) can ask of the client while it runs: report
  * progress, log, elicit input from the user (a form or a URL), sample the client's LLM, list
- * the client's roots. The server provides it; a tool that uses it has `ToolContext` in its
+ * the client's roots; and the server's shared contexts (`contexts`, the `ContextManager` the
+ * server was built with). The server provides it; a tool that uses it has `ToolContext` in its
  * requirements, and `Tool.Requirements` leaves it out.
  *
  * Each method acts on the request being served (found through `RequestContext`), so one service
@@ -29,6 +30,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type * as ContextManager from "../context/ContextManager.js"
 import { ProtocolError, type RecoveryError } from "../protocol/errors.js"
 import { RequestContext, type RequestContextService } from "../protocol/RequestContext.js"
 import type { LoggingLevel } from "../schema/base.js"
@@ -48,6 +50,13 @@ export class CapabilityError extends Schema.TaggedError<CapabilityError>()("Capa
   method: Schema.String,
   message: Schema.String
 }) {}
+
+/** The server was built without a `ContextManager` in its context, so `contexts` has none to give. */
+export class ContextsUnavailable extends Schema.TaggedError<ContextsUnavailable>()("ContextsUnavailable", {}) {
+  override get message(): string {
+    return "This server has no shared contexts (it was built without a ContextManager)"
+  }
+}
 
 /** The user's answer to a form elicitation, its content decoded with the form's Schema. */
 export type ElicitAnswer<A> =
@@ -105,9 +114,15 @@ export interface Service {
    * `McpServer.notifyResourceUpdated` does: for handlers that change what a resource reads.
    */
   readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
+  /**
+   * The server's `ContextManager` (the one in the server layer's context when it was built):
+   * shared, versioned state for handlers that do not list the manager in their requirements.
+   * Fails with `ContextsUnavailable` on a server built without one.
+   */
+  readonly contexts: Effect.Effect<ContextManager.Service, ContextsUnavailable>
 }
 
-/** The requests' context of a tool: progress, logging, elicitation, sampling, roots. */
+/** The requests' context of a tool: progress, logging, elicitation, sampling, roots, contexts. */
 export class ToolContext extends Context.Tag("machine-context/ToolContext")<ToolContext, Service>() {}
 
 /** Requests to the client that 2026-07-28 carries as input requests. */
@@ -177,9 +192,15 @@ const timeout = (options: RequestOptions | undefined) => options?.timeoutMs === 
 /**
  * The service: requests to the client through the protocol engine (2024-11-05 to 2025-11-25)
  * or input-required rounds (2026-07-28). `levels` holds each session's logging threshold;
- * `resourceUpdated` is the server's resource-update notifier.
+ * `resourceUpdated` is the server's resource-update notifier; `contexts` the server's
+ * `ContextManager`, if it has one.
  */
-export const make = (levels: Logging.Levels, rounds: InputRounds, resourceUpdated: (uri: string) => Effect.Effect<void>): Service => {
+export const make = (
+  levels: Logging.Levels,
+  rounds: InputRounds,
+  resourceUpdated: (uri: string) => Effect.Effect<void>,
+  contexts: ContextManager.Service | undefined
+): Service => {
   // The server gives ToolContext only to handlers, and every handler has its RequestContext.
   const withRequest = <A, E>(f: (request: RequestContextService) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
     Effect.flatMap(RequestContext, f) as Effect.Effect<A, E>
@@ -242,6 +263,7 @@ export const make = (levels: Logging.Levels, rounds: InputRounds, resourceUpdate
           const result = yield* ask(request, "roots/list", undefined, options)
           return (yield* decodeListRootsResult(result)).roots
         })),
-    notifyResourceUpdated: resourceUpdated
+    notifyResourceUpdated: resourceUpdated,
+    contexts: contexts === undefined ? Effect.fail(new ContextsUnavailable()) : Effect.succeed(contexts)
   }
 }

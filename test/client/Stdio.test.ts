@@ -14,7 +14,8 @@ describe("McpClient over stdio with mcx", () => {
       Effect.gen(function*() {
         const client = yield* McpClient.McpClient
         expect(yield* client.protocolVersion).toBe(version ?? "2026-07-28")
-        expect((yield* client.listTools).map((tool) => tool.name)).toEqual(["echo", "add", "sleep", "fail", "ask", "summarize", "report", "increment", "context_create", "context_get", "context_update", "context_delete", "context_list", "context_history", "context_diff"])
+        expect((yield* client.listTools).map((tool) => tool.name)).toEqual(["echo", "add", "sleep", "fail", "ask", "summarize", "report", "increment", "context_create", "context_get", "context_update", "context_delete", "context_list", "context_history", "context_diff",
+          "context_restore", "context_transaction", "context_lease_acquire", "context_lease_renew", "context_lease_release", "context_export", "context_import", "context_verify"])
         expect(yield* client.tool(Demo.Echo)({ text: "over stdio" })).toEqual({ text: "over stdio" })
         expect(yield* client.state).toMatchObject({ _tag: "Connected", generation: 1 })
       }).pipe(Effect.provide(spawned(version === undefined ? {} : { protocolVersion: version }))), { timeout: 30_000 })

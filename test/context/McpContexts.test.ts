@@ -27,7 +27,11 @@ describe("contexts over MCP", () => {
       const { peer } = yield* setup
       const client = yield* peer()
       const { tools } = (yield* ask(client, 1, "tools/list")).result
-      expect(tools.map((t: any) => t.name)).toEqual(["context_create", "context_get", "context_update", "context_delete", "context_list", "context_history", "context_diff"])
+      expect(tools.map((t: any) => t.name)).toEqual([
+        "context_create", "context_get", "context_update", "context_delete", "context_list", "context_history", "context_diff",
+        "context_restore", "context_transaction", "context_lease_acquire", "context_lease_renew", "context_lease_release",
+        "context_export", "context_import", "context_verify"
+      ])
       for (const tool of tools) expect(tool.outputSchema.type).toBe("object")
     }).pipe(Effect.provide(memory())))
 

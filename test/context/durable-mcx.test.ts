@@ -1,7 +1,8 @@
 /**
  * `mcx serve --db FILE`: contexts written through the official SDK client survive the server
  * being killed with SIGKILL in the middle of a stream of writes; after a restart on the same
- * file every acknowledged write is there, and the history verifies.
+ * file every acknowledged write is there, and every context verifies over MCP (`context_verify`:
+ * schema, contiguous versions, hash chain).
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
@@ -35,6 +36,15 @@ describe("mcx serve --db FILE", () => {
   it("keeps every acknowledged write across a SIGKILL, with its history", { timeout: 60_000 }, async () => {
     const first = await connect()
     const id = structured(await first.client.callTool({ name: "context_create", arguments: { value: { n: 0 } } })).id
+    // Two more contexts, one with a schema, written alone and in a transaction before the crash.
+    const typed = structured(await first.client.callTool({ name: "context_create", arguments: { value: { items: [] }, schema: { type: "object", required: ["items"] } } })).id
+    const plain = structured(await first.client.callTool({ name: "context_create", arguments: { value: 0 } })).id
+    await first.client.callTool({ name: "context_update", arguments: { id: typed, patch: [{ op: "add", path: "/items/-", value: 1 }] } })
+    const transaction = await first.client.callTool({
+      name: "context_transaction",
+      arguments: { writes: [{ op: "update", id: typed, merge: { done: true } }, { op: "update", id: plain, value: 1 }] }
+    })
+    expect(transaction.isError ?? false).toBe(false)
     let acknowledged = 0
     // Writes keep coming while the server is killed: the ones answered before it died must survive.
     const writing = (async () => {
@@ -54,8 +64,14 @@ describe("mcx serve --db FILE", () => {
       const read = structured(await second.client.callTool({ name: "context_get", arguments: { id } }))
       expect((read.value as { n: number }).n).toBeGreaterThanOrEqual(acknowledged)
       expect(read.version).toBe((read.value as { n: number }).n + 1)
-      const history = await second.client.callTool({ name: "context_history", arguments: { id } })
-      expect(history.isError ?? false).toBe(false)
+      const listed = await second.client.callTool({ name: "context_list", arguments: {} })
+      const contexts = (listed.structuredContent as { contexts: Array<{ id: string; version: number }> }).contexts
+      expect(contexts.map((c) => c.id).sort()).toEqual([id, typed, plain].sort())
+      for (const context of contexts) {
+        const verified = await second.client.callTool({ name: "context_verify", arguments: { id: context.id } })
+        expect(verified.structuredContent).toMatchObject({ valid: true, version: context.version })
+      }
+      expect(contexts.find((c) => c.id === typed)?.version).toBe(3)
     } finally {
       await second.client.close()
       try {

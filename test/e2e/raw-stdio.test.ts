@@ -89,7 +89,9 @@ describe("before initialize", () => {
     const init = await server.initialize("2025-06-18")
     expect(init.result.protocolVersion).toBe("2025-06-18")
     const listed = await server.request(7, "tools/list")
-    expect(listed.result.tools.map((t: Message) => t.name).sort()).toEqual(["add", "ask", "context_create", "context_delete", "context_diff", "context_get", "context_history", "context_list", "context_update", "echo", "fail", "increment", "report", "sleep", "summarize"])
+    expect(listed.result.tools.map((t: Message) => t.name).sort()).toEqual([
+      "add", "ask", "context_create", "context_delete", "context_diff", "context_export", "context_get", "context_history", "context_import", "context_lease_acquire", "context_lease_release", "context_lease_renew", "context_list", "context_restore", "context_transaction", "context_update", "context_verify", "echo", "fail", "increment", "report", "sleep", "summarize"
+    ])
   })
 })
 

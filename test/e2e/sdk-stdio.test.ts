@@ -91,12 +91,14 @@ describe("the MCP TypeScript SDK over stdio", () => {
     expect(transport.sent.some((m) => "method" in m && m.method === "notifications/initialized")).toBe(true)
     // The banner goes to stderr (its own pipe, so it may still be on its way).
     for (let i = 0; i < 50 && !stderr.includes("serving MCP"); i++) await delay(100)
-    expect(stderr).toMatch(/serving MCP on stdio \(15 tools\)/)
+    expect(stderr).toMatch(/serving MCP on stdio \(23 tools\)/)
   })
 
-  it("lists the 8 demo tools and the 7 context tools with JSON-Schema object schemas", async () => {
+  it("lists the 8 demo tools and the 15 context tools with JSON-Schema object schemas", async () => {
     const { tools } = await client.listTools()
-    expect(tools.map((tool) => tool.name).sort()).toEqual(["add", "ask", "context_create", "context_delete", "context_diff", "context_get", "context_history", "context_list", "context_update", "echo", "fail", "increment", "report", "sleep", "summarize"])
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      "add", "ask", "context_create", "context_delete", "context_diff", "context_export", "context_get", "context_history", "context_import", "context_lease_acquire", "context_lease_release", "context_lease_renew", "context_list", "context_restore", "context_transaction", "context_update", "context_verify", "echo", "fail", "increment", "report", "sleep", "summarize"
+    ])
     for (const tool of tools) {
       expect(tool.inputSchema.type).toBe("object")
       expect(typeof tool.description).toBe("string")
