@@ -156,6 +156,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
     const outer = context.unsafeMap.get(Scope.Scope.key) as Scope.Scope | undefined
     const lock = yield* Effect.makeSemaphore(1)
     const registry = new Map<string, Map<string, Registration>>()
+    // The default version of each name, kept up to date by every change of its versions (not sorted per call).
+    const defaultOf = new Map<string, Registration>()
     const listeners = new Set<(change: Change) => Effect.Effect<void>>()
     const emit = (change: Change): Effect.Effect<void> => Effect.forEach(listeners, (listener) => listener(change), { discard: true })
     const pipeline = new Pipeline({
@@ -175,15 +177,17 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
 
     const all = (): Array<Registration> => [...registry.values()].flatMap((versions) => [...versions.values()])
     const versionsOf = (name: string): Array<Registration> => [...(registry.get(name)?.values() ?? [])].sort(byPreference)
-    const versionList = (name: string): Array<string> => versionsOf(name).map((r) => r.version).sort(Semver.rcompare)
+    const versionList = (name: string): Array<string> => [...(registry.get(name)?.keys() ?? [])].sort(Semver.rcompare)
     const now = Effect.clockWith((clock) => Effect.sync(() => clock.unsafeCurrentTimeMillis()))
     const infoOf = (registration: Registration) => Effect.map(now, (at) => Discovery.infoOf(registration, versionList(registration.name), at))
 
-    const find = (name: string, version?: string): Registration | undefined => {
-      const versions = registry.get(name)
-      if (versions === undefined) return undefined
-      if (version !== undefined) return versions.get(version)
-      return versions.size === 1 ? versions.values().next().value : versionsOf(name)[0]
+    const find = (name: string, version?: string): Registration | undefined =>
+      version === undefined ? defaultOf.get(name) : registry.get(name)?.get(version)
+    /** Recomputes the default version of `name` after its versions changed. */
+    const refreshDefault = (name: string): void => {
+      const preferred = versionsOf(name)[0]
+      if (preferred === undefined) defaultOf.delete(name)
+      else defaultOf.set(name, preferred)
     }
     const resolve = (name: string, version?: string): Effect.Effect<Registration, ToolNotFound> =>
       Effect.suspend(() => {
@@ -238,6 +242,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
           const versions = registry.get(tool.name) ?? new Map<string, Registration>()
           versions.set(registration.version, registration)
           registry.set(tool.name, versions)
+          refreshDefault(tool.name)
           if (options.onRegistered !== undefined) yield* Effect.flatMap(infoOf(registration), options.onRegistered)
           yield* registration.move("initializing")
           const initialized = yield* Effect.either(initialize(registration))
@@ -253,6 +258,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
         const versions = registry.get(registration.name)
         versions?.delete(registration.version)
         if (versions?.size === 0) registry.delete(registration.name)
+        refreshDefault(registration.name)
         if (registration.state === "registered") {
           yield* registration.move("unregistered")
         } else {
@@ -322,7 +328,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
         }),
       execute: (registration, input, meta) => pipeline.execute(registration, input, meta),
       list: Effect.flatMap(now, (at) => Effect.sync(() => all().map((r) => Discovery.infoOf(r, versionList(r.name), at)))),
-      defaults: () => [...registry.keys()].map((name) => versionsOf(name)[0]!),
+      defaults: () => [...defaultOf.values()],
       discoverCapabilities: (name, version) => Effect.map(resolve(name, version), (registration) => Discovery.capabilitiesOf(registration.tool)),
       subscribe: (listener) => {
         listeners.add(listener)
