@@ -110,7 +110,8 @@ export interface Service {
   readonly list: Effect.Effect<ReadonlyArray<Discovery.ToolInfo>>
   /** The default version of each tool, in registration order. */
   readonly defaults: () => ReadonlyArray<Registration>
-  readonly discoverCapabilities: (name: string, version?: string) => Effect.Effect<Discovery.Capabilities, ToolNotFound>
+  /** What a version (the default one unless `version`) does and needs, with its state, health, breaker and calls in flight now. */
+  readonly discoverCapabilities: (name: string, version?: string) => Effect.Effect<Discovery.Discovered, ToolNotFound>
   /** Runs `listener` on every change (before the change's Effect completes); returns the way to stop. */
   readonly subscribe: (listener: (change: Change) => Effect.Effect<void>) => () => void
   /** Calls of every tool in flight now. */
@@ -329,7 +330,13 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
       execute: (registration, input, meta) => pipeline.execute(registration, input, meta),
       list: Effect.flatMap(now, (at) => Effect.sync(() => all().map((r) => Discovery.infoOf(r, versionList(r.name), at)))),
       defaults: () => [...defaultOf.values()],
-      discoverCapabilities: (name, version) => Effect.map(resolve(name, version), (registration) => Discovery.capabilitiesOf(registration.tool)),
+      discoverCapabilities: (name, version) =>
+        Effect.zipWith(resolve(name, version), now, (registration, at) => ({
+          name: registration.name,
+          version: registration.version,
+          ...Discovery.capabilitiesOf(registration.tool),
+          ...Discovery.liveOf(registration, at)
+        })),
       subscribe: (listener) => {
         listeners.add(listener)
         return () => listeners.delete(listener)
