@@ -135,5 +135,8 @@ export const staticText = (registration: Registration, versions: ReadonlyArray<s
 }
 
 /** The whole `tools/list` entry: `staticText` completed with the live state, health, breaker and calls in flight at `now`. */
-export const withLive = (text: string, registration: Registration, now: number): string =>
-  `${text},${JSON.stringify(liveOf(registration, now)).slice(1, -1)}}}}`
+export const withLive = (text: string, registration: Registration, now: number): string => {
+  // Every live value is a fixed word or a number: written directly, no JSON encoding per tool.
+  const state = registration.state
+  return `${text},"state":"${state}","health":"${Lifecycle.health(state)}","breaker":"${registration.breaker.state(now)}","inFlight":${registration.inFlight}}}}`
+}
