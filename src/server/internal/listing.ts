@@ -2,8 +2,8 @@
  * A keyed collection served by a paged list method (`tools/list`, `resources/list`…): opaque
  * cursors, and each page serialized once and kept until the collection changes. A 2026-07-28
  * page starts with the fields that era adds (`resultType`, `_meta`, cache hints), kept apart.
- * Items with a live part (a tool's state) keep their static text per page and are completed
- * on each request (`Live`).
+ * Items with a live part (a tool's state) keep their static text per page; each request reads
+ * their live parts and joins the page again only when one of them changed (`Live`).
  */
 import * as Effect from "effect/Effect"
 import { McpError } from "../../protocol/errors.js"
@@ -23,20 +23,29 @@ export const decodeCursor = (cursor: string): number | undefined => {
   }
 }
 
-/** Items rendered from a cached static text, completed with their live part on each request. */
+/** Items rendered from a cached static text and a live part read on each request. */
 export interface Live<A> {
   /** The item's static JSON text (kept until the collection changes). */
   readonly text: (item: A) => string
-  /** The item's whole JSON text at `now`, from its static text. */
-  readonly complete: (text: string, item: A, now: number) => string
+  /** The item's live part at `now` (compared with the last one served). */
+  readonly live: (item: A, now: number) => string
+  /** The item's whole JSON text from its static text and live part. */
+  readonly complete: (text: string, live: string) => string
 }
 
-/** A page of live items: the static texts, and the page's JSON around the items. */
+/** A page of live items: the static texts, the page's JSON around the items, and the last text served with its live parts. */
 interface LivePage<A> {
   readonly items: ReadonlyArray<A>
   readonly texts: ReadonlyArray<string>
   readonly head: string
   readonly tail: string
+  lives: ReadonlyArray<string>
+  served: RawJson | undefined
+}
+
+const same = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 type Page<A> = RawJson | LivePage<A>
@@ -108,9 +117,14 @@ export class Listing<A> {
       pages.set(offset, page)
     }
     if (page instanceof RawJson) return Effect.succeed(page)
-    const { complete } = this.wire as Live<A>
-    const { head, items, tail, texts } = page
-    return Effect.succeed(new RawJson(`${head}${items.map((item, i) => complete(texts[i]!, item, now)).join(",")}${tail}`))
+    const { complete, live } = this.wire as Live<A>
+    const lives = page.items.map((item) => live(item, now))
+    // Nothing live changed since the last request: its text serves again.
+    if (page.served !== undefined && same(lives, page.lives)) return Effect.succeed(page.served)
+    const { head, tail, texts } = page
+    page.lives = lives
+    page.served = new RawJson(`${head}${lives.map((text, i) => complete(texts[i]!, text)).join(",")}${tail}`)
+    return Effect.succeed(page.served)
   }
 
   private build(offset: number, stateless: boolean): Page<A> {
@@ -125,6 +139,6 @@ export class Listing<A> {
     if (typeof wire === "function") return new RawJson(`${prefix}${json.slice(1)}`)
     // The field is the result's first member: its empty array is the first "[]" of the text.
     const at = json.indexOf("[]")
-    return { items, texts: items.map(wire.text), head: `${prefix}${json.slice(1, at + 1)}`, tail: json.slice(at + 1) }
+    return { items, texts: items.map(wire.text), head: `${prefix}${json.slice(1, at + 1)}`, tail: json.slice(at + 1), lives: [], served: undefined }
   }
 }

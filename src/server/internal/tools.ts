@@ -40,7 +40,8 @@ export class Tools {
       "tools",
       {
         text: (registration) => Discovery.staticText(registration, manager.versions(registration.name)),
-        complete: (text, registration, now) => Discovery.withLive(text, registration, now)
+        live: Discovery.liveText,
+        complete: Discovery.withLive
       },
       pageSize,
       stateless.listFields()

@@ -134,9 +134,12 @@ export const staticText = (registration: Registration, versions: ReadonlyArray<s
   return JSON.stringify(entry).slice(0, -3)
 }
 
-/** The whole `tools/list` entry: `staticText` completed with the live state, health, breaker and calls in flight at `now`. */
-export const withLive = (text: string, registration: Registration, now: number): string => {
+/** The live members of a `tools/list` entry at `now` (state, health, breaker, calls in flight), as JSON object members. */
+export const liveText = (registration: Registration, now: number): string => {
   // Every live value is a fixed word or a number: written directly, no JSON encoding per tool.
   const state = registration.state
-  return `${text},"state":"${state}","health":"${Lifecycle.health(state)}","breaker":"${registration.breaker.state(now)}","inFlight":${registration.inFlight}}}}`
+  return `"state":"${state}","health":"${Lifecycle.health(state)}","breaker":"${registration.breaker.state(now)}","inFlight":${registration.inFlight}`
 }
+
+/** The whole `tools/list` entry: `staticText` completed with `liveText`. */
+export const withLive = (text: string, live: string): string => `${text},${live}}}}`
