@@ -25,6 +25,7 @@ const lifecycle = (tool: Tool): Array<string> => {
   const parts: Array<string> = []
   if (meta.version !== undefined) parts.push(`version ${words(meta.version)}${meta.versions === undefined ? "" : ` (of ${words(meta.versions)})`}`)
   for (const key of ["state", "health", "breaker"] as const) if (meta[key] !== undefined) parts.push(`${key} ${words(meta[key])}`)
+  if (meta.inFlight !== undefined) parts.push(`in flight ${words(meta.inFlight)}`)
   if (meta.capabilities !== undefined) parts.push(`capabilities ${words(meta.capabilities)}`)
   const lines = parts.length === 0 ? [] : [`    ${parts.join(" · ")}`]
   const deprecated = record(meta.deprecated)

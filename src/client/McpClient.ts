@@ -117,7 +117,7 @@ export interface Service {
    * A function calling `tool` (a server definition, shared code) with typed input and output:
    * the input is encoded with its Schema, `structuredContent` decoded with its output Schema.
    */
-  readonly tool: <I, O>(tool: Tool.Tool<I, O, any, any>) => (input: I, options?: CallOptions) => Effect.Effect<TypedOutput<O>, ClientError | ToolError>
+  readonly tool: <I, O>(tool: Tool.Tool<I, O, any, any, any>) => (input: I, options?: CallOptions) => Effect.Effect<TypedOutput<O>, ClientError | ToolError>
   /** 2025-11-25: starts a tool call as a task (the tool must allow it); follow it with `tasks`. */
   readonly callToolAsTask: (name: string, args: Record<string, unknown> | undefined, task: TaskMetadata, options?: CallOptions) => Effect.Effect<Task, ClientError>
   readonly listResources: Effect.Effect<ReadonlyArray<Resource>, ClientError>

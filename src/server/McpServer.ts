@@ -115,9 +115,9 @@ export interface Service {
   readonly router: Router.Router<any>
   /**
    * Adds a tool, or a new version of one, or replaces the same version (after draining it);
-   * connected clients get `notifications/tools/list_changed`.
+   * connected clients get `notifications/tools/list_changed`. Its `init` runs with the caller's services, which the Effect demands.
    */
-  readonly addTool: (tool: Tool.Any) => Effect.Effect<void, RegistrationError>
+  readonly addTool: <T extends Tool.Any>(tool: T) => Effect.Effect<void, RegistrationError, Tool.InitRequirements<T>>
   /** Drains and removes every version of a tool (refused while other tools depend on it); clients get `notifications/tools/list_changed`. */
   readonly removeTool: (name: string) => Effect.Effect<boolean, HasDependents>
   /** The tools served now (the default version of each). */
@@ -197,7 +197,8 @@ export const make = <O extends Options<any, any, any, any>>(
     const manager = Option.getOrUndefined(yield* Effect.serviceOption(ToolManager.ToolManager)) ??
       (yield* Effect.orDie(ToolManager.make(options.toolManager)))
     // A definition the manager refuses is a bug (as `Tool.make` throwing); a failed `init` leaves its tool `failed`.
-    yield* manager.registerAll(options.tools ?? []).pipe(
+    // Their `init` runs with this server's services (`Requirements<O>` holds what it needs).
+    yield* manager.registerAll((options.tools ?? []) as ReadonlyArray<Tool.Any>).pipe(
       Effect.catchTag("ToolInitError", (error) => Logging.serverOnly(Effect.logError(`Tool ${error.name}@${error.version} failed to initialize`, error))),
       Effect.orDie
     )

@@ -31,7 +31,6 @@ import * as ParamHeaders from "../schema/paramHeaders.js"
 import * as Logging from "./Logging.js"
 import type { ToolContext } from "./ToolContext.js"
 import type { Middleware } from "./tools/Middleware.js"
-import * as WorkerPool from "./tools/WorkerPool.js"
 
 /** What a handler without an `output` schema returns: text, content blocks, or a whole result. */
 export type Content = string | ReadonlyArray<ContentBlock> | CallToolResult
@@ -47,8 +46,11 @@ export interface Definition {
   readonly _meta?: Record<string, unknown> | undefined
 }
 
-/** A tool: its definition, schemas and handler. */
-export interface Tool<I, O, E, R> extends Definition {
+/**
+ * A tool: its definition, schemas and handler. `R` is every service it needs (its handler's and
+ * its `init`'s); `RI` those its `init` needs, which registering it demands.
+ */
+export interface Tool<I, O, E, R, RI = never> extends Definition {
   readonly input: Schema.Schema<I, any, never>
   readonly output: Schema.Schema<O, any, never> | undefined
   /** Encodes typed failures (kept untyped: a tool that cannot fail has none). */
@@ -61,7 +63,7 @@ export interface Tool<I, O, E, R> extends Definition {
   /** The wire definition, built on first use and kept. */
   readonly wire: () => WireTool
   /** How the `ToolManager` registers and runs it (version, dependencies, policies). */
-  readonly management: Management
+  readonly management: Management<RI>
 }
 
 /** A deprecated version: it still works, and says so in its description and its results' `_meta`. */
@@ -88,7 +90,7 @@ export interface BreakerOptions {
 }
 
 /** The management options of a tool, with their defaults applied by the `ToolManager`. */
-export interface Management {
+export interface Management<RI = any> {
   /** Semver; several versions of one name live side by side. Default `"1.0.0"`. */
   readonly version: string
   readonly deprecated: Deprecation | undefined
@@ -105,14 +107,20 @@ export interface Management {
   /** Middleware around this tool's calls, inside the global chain. */
   readonly middleware: ReadonlyArray<Middleware>
   /** Acquires the tool's own resources at initialization; they live until it is unregistered. */
-  readonly init: Effect.Effect<void, unknown, any> | undefined
+  readonly init: Effect.Effect<void, unknown, RI> | undefined
 }
 
 /** Any tool. */
-export type Any = Tool<any, any, any, any>
+export type Any = Tool<any, any, any, any, any>
 
-/** The services a tool's handler needs beyond what the server provides to every call. */
-export type Requirements<T> = T extends Tool<any, any, any, infer R> ? Exclude<R, RequestContext | ToolContext | Scope.Scope> : never
+/** The services a tool needs (its handler's and its `init`'s) beyond what the server provides to every call. */
+export type Requirements<T> = T extends Tool<any, any, any, infer R, any> ? Exclude<R, RequestContext | ToolContext | Scope.Scope> : never
+
+/**
+ * The services registering `T` demands: those its `init` needs besides its Scope. None for a
+ * tool typed `Any`, whose requirements the type system does not know.
+ */
+export type InitRequirements<T> = T extends Tool<any, any, any, any, infer RI> ? 0 extends (1 & RI) ? never : Exclude<RI, Scope.Scope> : never
 
 /** A tool definition error: bad name, or schemas that are not JSON objects. */
 export class ToolDefinitionError extends Schema.TaggedError<ToolDefinitionError>()("ToolDefinitionError", {
@@ -121,7 +129,8 @@ export class ToolDefinitionError extends Schema.TaggedError<ToolDefinitionError>
 
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/
 
-interface CommonOptions<I, II> {
+/** The options every tool takes (`RI`: the services its `init` needs). */
+export interface CommonOptions<I, II, RI> {
   readonly title?: string
   readonly description?: string
   readonly input: Schema.Schema<I, II, never>
@@ -155,12 +164,13 @@ interface CommonOptions<I, II> {
   /**
    * Acquires the tool's resources in a Scope at initialization (released when the tool is
    * unregistered or the server stops). A handler's per-call resources use the call's `Scope`.
+   * The services it needs are part of the tool's type: registering the tool demands them.
    */
-  readonly init?: Effect.Effect<void, unknown, any>
+  readonly init?: Effect.Effect<void, unknown, RI>
 }
 
 /** Options of a tool with structured output. */
-export interface StructuredOptions<I, II, O, OI, E, EI> extends CommonOptions<I, II> {
+export interface StructuredOptions<I, II, O, OI, E, EI, RI = never> extends CommonOptions<I, II, RI> {
   readonly output: Schema.Schema<O, OI, never>
   /** Encodes typed failures into `structuredContent` of the error result. */
   readonly failure?: Schema.Schema<E, EI, never>
@@ -169,7 +179,7 @@ export interface StructuredOptions<I, II, O, OI, E, EI> extends CommonOptions<I,
 }
 
 /** Options of a tool that answers with content. */
-export interface ContentOptions<I, II, E, EI> extends CommonOptions<I, II> {
+export interface ContentOptions<I, II, E, EI, RI = never> extends CommonOptions<I, II, RI> {
   readonly failure?: Schema.Schema<E, EI, never>
 }
 
@@ -198,20 +208,20 @@ export const jsonSchemaOf = (name: string, which: string, schema: Schema.Schema<
 }
 
 /** Makes a tool with structured output (`outputSchema` and `structuredContent`). */
-export function make<I, II, O, OI, E = never, EI = never, R = never>(
+export function make<I, II, O, OI, E = never, EI = never, R = never, RI = never>(
   name: string,
-  options: StructuredOptions<I, II, O, OI, E, EI>,
+  options: StructuredOptions<I, II, O, OI, E, EI, RI>,
   handler: (input: I) => Effect.Effect<O, E, R>
-): Tool<I, O, E, R>
+): Tool<I, O, E, R | Exclude<RI, Scope.Scope>, Exclude<RI, Scope.Scope>>
 /** Makes a tool that answers with text or content blocks. */
-export function make<I, II, E = never, EI = never, R = never>(
+export function make<I, II, E = never, EI = never, R = never, RI = never>(
   name: string,
-  options: ContentOptions<I, II, E, EI>,
+  options: ContentOptions<I, II, E, EI, RI>,
   handler: (input: I) => Effect.Effect<Content, E, R>
-): Tool<I, Content, E, R>
+): Tool<I, Content, E, R | Exclude<RI, Scope.Scope>, Exclude<RI, Scope.Scope>>
 export function make(
   name: string,
-  options: StructuredOptions<any, any, any, any, any, any> | ContentOptions<any, any, any, any>,
+  options: StructuredOptions<any, any, any, any, any, any, any> | ContentOptions<any, any, any, any, any>,
   handler: (input: any) => Effect.Effect<any, any, any>
 ): Any {
   if (!NAME.test(name)) {
@@ -317,7 +327,7 @@ export interface Outcome {
  * `structuredContent` from the failure schema), defect (a generic error result, and the cause
  * to log). `undefined` for an interruption, which stays one.
  */
-export const outcomeOf = <O, E>(tool: Tool<any, O, E, any>, exit: Exit.Exit<O, E>): Outcome | undefined => {
+export const outcomeOf = <O, E>(tool: Tool<any, O, E, any, any>, exit: Exit.Exit<O, E>): Outcome | undefined => {
   if (Exit.isSuccess(exit)) {
     const value = exit.value
     if (tool.output === undefined) return { result: contentResult(value as Content) }
@@ -342,7 +352,7 @@ export const outcomeOf = <O, E>(tool: Tool<any, O, E, any>, exit: Exit.Exit<O, E
 }
 
 /** `outcomeOf` as an Effect: the defect logged (server-side only), interruption kept. */
-export const resultOf = <O, E>(tool: Tool<any, O, E, any>, exit: Exit.Exit<O, E>): Effect.Effect<CallToolResult> => {
+export const resultOf = <O, E>(tool: Tool<any, O, E, any, any>, exit: Exit.Exit<O, E>): Effect.Effect<CallToolResult> => {
   const outcome = outcomeOf(tool, exit)
   if (outcome === undefined) return Effect.failCause((exit as Exit.Failure<O, E>).cause as Cause.Cause<never>)
   return outcome.defect === undefined ? Effect.succeed(outcome.result) : Effect.as(logDefect(tool.name, outcome.defect), outcome.result)
@@ -353,51 +363,7 @@ export const logDefect = (name: string, cause: Cause.Cause<unknown>): Effect.Eff
   Logging.serverOnly(Effect.logError(`Tool ${name} failed with a defect`, cause))
 
 /** Runs a tool's handler on decoded input, without the manager's pipeline, and maps the outcome with `resultOf`. */
-export const run = <I, O, E, R>(tool: Tool<I, O, E, R>, input: I): Effect.Effect<CallToolResult, never, R> =>
+export const run = <I, O, E, R>(tool: Tool<I, O, E, R, any>, input: I): Effect.Effect<CallToolResult, never, R> =>
   Effect.flatMap(Effect.exit(tool.handler(input)), (exit) => resultOf(tool, exit))
 
-/** Options of an isolated tool: its handler is the `export` function of the ES module at `module`. */
-export interface IsolatedOptions<I, II, O, OI> extends Omit<CommonOptions<I, II>, "init"> {
-  /** The handler's module as a URL (`new URL("./heavy.js", import.meta.url)`) or URL string; it runs in a worker thread. */
-  readonly module: URL | string
-  /** The exported function: gets the encoded input (JSON), returns the encoded output (JSON) or a Promise of it. */
-  readonly export: string
-  /** With it the result is structured and decoded here; without it the function returns text (anything else is sent as JSON text). */
-  readonly output?: Schema.Schema<O, OI, never>
-  /** Heap limit of each of the tool's workers (MiB). Default 256. */
-  readonly memoryMb?: number
-  /** Workers of the tool running at once. Default 2. */
-  readonly poolSize?: number
-}
-
-/** An isolated tool and its live worker pools (one per manager it is registered in; calls use the oldest live one). */
-export interface Isolated<I, O> extends Tool<I, O, WorkerPool.IsolationError, never> {
-  readonly pools: ReadonlySet<WorkerPool.WorkerPool>
-}
-
-/**
- * Makes a tool whose handler runs in a pool of worker threads with a heap limit, created when
- * the tool is initialized and terminated when it is unregistered or its manager closes. The
- * input and output are validated by the Schemas here; a timeout or a cancelled call terminates
- * the worker; a crash, an out-of-memory, an exit or a throw is an `IsolationError` result.
- */
-export const isolated = <I, II, O = Content, OI = Content>(name: string, options: IsolatedOptions<I, II, O, OI>): Isolated<I, O> => {
-  const { module, export: exportName, memoryMb, poolSize, output, ...common } = options
-  const moduleUrl = typeof module === "string" ? module : module.href
-  const pools = new Set<WorkerPool.WorkerPool>()
-  const encodeInput = Schema.encode(options.input)
-  const decodeOutput = output === undefined ? (value: unknown) => Effect.succeed((typeof value === "string" ? value : JSON.stringify(value)) as O) : Schema.decodeUnknown(output)
-  const init = Effect.flatMap(WorkerPool.make({ size: poolSize, memoryMb }), (pool) =>
-    Effect.acquireRelease(Effect.sync(() => pools.add(pool)), () => Effect.sync(() => pools.delete(pool))))
-  const handler = (input: I): Effect.Effect<O, WorkerPool.IsolationError> =>
-    Effect.suspend(() => {
-      const pool = pools.values().next().value
-      if (pool === undefined) return Effect.fail(new WorkerPool.IsolationError({ reason: "closed", message: `tool ${name} is not initialized` }))
-      return Effect.flatMap(Effect.orDie(encodeInput(input)), (encoded) =>
-        Effect.flatMap(pool.run(moduleUrl, exportName, encoded), (value) => Effect.orDie(decodeOutput(value))))
-    })
-  const tool = output === undefined
-    ? make(name, { ...common, init }, handler as (input: I) => Effect.Effect<Content, WorkerPool.IsolationError>)
-    : make(name, { ...common, output, init }, handler)
-  return Object.assign(tool as Tool<I, O, WorkerPool.IsolationError, never>, { pools })
-}
+export { type Isolated, isolated, type IsolatedOptions } from "./tools/Isolated.js"

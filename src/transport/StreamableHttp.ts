@@ -30,6 +30,7 @@ import * as Http from "node:http"
 import * as Limits from "../protocol/Limits.js"
 import * as ParamHeaders from "../schema/paramHeaders.js"
 import { McpServer, type Service as McpServerService } from "../server/McpServer.js"
+import { ToolVersionKey } from "../server/tools/ToolManager.js"
 import * as Answer from "./http/Answer.js"
 import * as EffectApp from "./http/EffectApp.js"
 import { Endpoint } from "./http/Endpoint.js"
@@ -97,9 +98,10 @@ interface Built {
 /** The `x-mcp-header` parameters of the server's tools, read once per tool definition. */
 const paramHeadersOf = (server: McpServerService) => {
   const known = new WeakMap<object, ReadonlyArray<ParamHeaders.ParamHeader>>()
-  return (name: string): ReadonlyArray<ParamHeaders.ParamHeader> => {
-    // The default version, as the call runs it unless pinned; one map read, not a list of every tool.
-    const tool = server.toolManager.find(name)?.tool
+  return (name: string, meta: Readonly<Record<string, unknown>> | undefined): ReadonlyArray<ParamHeaders.ParamHeader> => {
+    // The version the call runs: the pinned one, else the default; one map read, not a list of every tool.
+    const pinned = meta?.[ToolVersionKey]
+    const tool = server.toolManager.find(name, typeof pinned === "string" ? pinned : undefined)?.tool
     if (tool === undefined) return []
     let headers = known.get(tool)
     if (headers === undefined) {

@@ -43,7 +43,7 @@ describe("mcx client commands", { timeout: 90_000 }, () => {
     const result = await mcx(["tools", served.url])
     expect(result.code).toBe(0)
     expect(result.stdout).toContain("echo(text) [read-only, idempotent]")
-    expect(result.stdout).toContain("version 2.1.0 (of 2.1.0, 1.0.0) · state ready · health healthy · breaker closed · capabilities idempotent, read-only")
+    expect(result.stdout).toContain("version 2.1.0 (of 2.1.0, 1.0.0) · state ready · health healthy · breaker closed · in flight 0 · capabilities idempotent, read-only")
     expect(result.stdout).toContain("DEPRECATED: use managed (sunset 2099-01-01)")
   })
 

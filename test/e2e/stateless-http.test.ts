@@ -24,10 +24,16 @@ const post2026 = (
   method: string,
   params: Record<string, unknown> = {},
   headers: Record<string, string> = {},
-  options: { readonly version?: string; readonly signal?: AbortSignal; readonly capabilities?: Record<string, unknown> } = {}
+  options: {
+    readonly version?: string
+    readonly signal?: AbortSignal
+    readonly capabilities?: Record<string, unknown>
+    /** More `_meta` entries (a pinned tool version…). */
+    readonly meta?: Record<string, unknown>
+  } = {}
 ) => {
   const name = method === "resources/read" ? params.uri : method.startsWith("tasks/") ? params.taskId : params.name
-  return post(url, { jsonrpc: "2.0", id, method, params: { ...params, _meta: meta(options.version, options.capabilities) } }, {
+  return post(url, { jsonrpc: "2.0", id, method, params: { ...params, _meta: { ...meta(options.version, options.capabilities), ...options.meta } } }, {
     headers: {
       "mcp-protocol-version": options.version ?? "2026-07-28",
       "mcp-method": method,
@@ -155,6 +161,38 @@ describe("Streamable HTTP, 2026-07-28", () => {
       }
     } finally {
       await Effect.runPromise(server.server.removeTool("query"))
+    }
+  })
+
+  it("x-mcp-header: a call pinning a version is checked against that version's annotations", async () => {
+    const annotated = (name: string) => Schema.String.annotations({ jsonSchema: { type: "string", "x-mcp-header": name } })
+    const V1 = Tool.make("lookup", { version: "1.0.0", input: Schema.Struct({ region: annotated("Region"), key: Schema.String }) }, ({ region }) => Effect.succeed(`v1 ${region}`))
+    const V2 = Tool.make("lookup", { version: "2.0.0", input: Schema.Struct({ region: Schema.String, key: annotated("Key") }) }, ({ key }) => Effect.succeed(`v2 ${key}`))
+    await Effect.runPromise(Effect.zipRight(server.server.addTool(V1), server.server.addTool(V2)))
+    try {
+      const args = { region: "eu", key: "k1" }
+      const call = (id: number, headers: Record<string, string>, version?: string) =>
+        post2026(server.url, id, "tools/call", { name: "lookup", arguments: args }, headers, version === undefined ? {} : { meta: { "machine-context/toolVersion": version } })
+      // Unpinned: the default (2.0.0) wants Mcp-Param-Key, and no Region.
+      const unpinned = await call(1, { "mcp-param-key": "k1" })
+      expect(unpinned.status).toBe(200)
+      expect((await answerOf(unpinned)).result.content[0].text).toBe("v2 k1")
+      // Pinned to 1.0.0: its Region header is required, the default's Key header is not.
+      const pinned = await call(2, { "mcp-param-region": "eu" }, "1.0.0")
+      expect(pinned.status).toBe(200)
+      expect((await answerOf(pinned)).result.content[0].text).toBe("v1 eu")
+      for (const headers of [{ "mcp-param-key": "k1" }, { "mcp-param-region": "us" }]) {
+        const refused = await call(3, headers, "1.0.0")
+        expect(refused.status).toBe(400)
+        const error = (await refused.json() as any).error
+        expect(error.code).toBe(-32020)
+        expect(error.message).toContain("Mcp-Param-Region")
+      }
+      // An unknown pinned version has no annotations to check: the call itself says the version is unknown.
+      const unknown = await answerOf(await call(4, {}, "9.0.0"))
+      expect(unknown.error).toMatchObject({ code: -32602, data: { name: "lookup", version: "9.0.0" } })
+    } finally {
+      await Effect.runPromise(server.server.removeTool("lookup"))
     }
   })
 

@@ -73,16 +73,20 @@ describe("isolated tools", () => {
       const exiting = Tool.isolated("exiting", { input: N, output: Answer, module: fixture, export: "exit", memoryMb: 32, poolSize: 1 })
       const manager = yield* ToolManager.make()
       yield* manager.registerAll([throwing, exiting])
+      // Same limits: one shared pool.
+      expect(poolOf(throwing)).toBe(poolOf(exiting))
       const thrown = yield* manager.call("throwing", { n: 5 })
       expect(thrown).toMatchObject({ isError: true })
       expect(text(thrown)).toBe("refused 5")
+      yield* until(() => poolOf(throwing).stats().live.length === 0)
+      expect(poolOf(throwing).stats()).toMatchObject({ started: 1, exited: 1 })
       const exited = yield* manager.call("exiting", { n: 1 })
       expect(exited).toMatchObject({ isError: true })
       expect(text(exited)).toContain("exited with code 3")
-      yield* until(() => poolOf(throwing).stats().live.length === 0)
-      expect(poolOf(exiting).stats()).toMatchObject({ started: 1, exited: 1, live: [] })
+      yield* until(() => poolOf(exiting).stats().live.length === 0)
+      expect(poolOf(exiting).stats()).toMatchObject({ started: 2, exited: 2, live: [] })
       expect(text(yield* manager.call("throwing", { n: 6 }))).toBe("refused 6")
-      expect(poolOf(throwing).stats().started).toBe(2)
+      expect(poolOf(throwing).stats().started).toBe(3)
     }), { timeout: 30_000 })
 
   it.scoped("terminate the worker of a call that times out", () =>
@@ -133,7 +137,7 @@ describe("isolated tools", () => {
     Effect.gen(function*() {
       const tool = held(3)
       const scope = yield* Scope.make()
-      const manager = yield* Scope.extend(ToolManager.make(), scope)
+      const manager = yield* Scope.extend(ToolManager.make({ isolation: { maxWorkers: 3 } }), scope)
       yield* Scope.extend(manager.register(tool), scope)
       const pool = poolOf(tool)
       const calls = yield* Effect.fork(Effect.forEach([1, 2, 3], () => manager.call("held", { ms: 20 }), { concurrency: "unbounded" }))
@@ -144,5 +148,59 @@ describe("isolated tools", () => {
       expect(pool.stats()).toMatchObject({ started: 3, exited: 3, live: [] })
       expect(tool.pools.size).toBe(0)
       expect(yield* Effect.flip(manager.call("held", { ms: 1 }))).toMatchObject({ _tag: "ToolNotFound" })
+    }), { timeout: 30_000 })
+
+  it.scoped("share one pool per heap limit in a manager, bounded by maxWorkers, released with its last tool", () =>
+    Effect.gen(function*() {
+      const first = held(2)
+      const second = Tool.isolated("held2", { input: Schema.Struct({ ms: Schema.Number }), output: Answer, module: fixture, export: "held", memoryMb: 32, poolSize: 2 })
+      const larger = Tool.isolated("larger", { input: N, output: Answer, module: fixture, export: "square", memoryMb: 48 })
+      const manager = yield* ToolManager.make({ isolation: { maxWorkers: 2 } })
+      yield* manager.registerAll([first, second, larger])
+      const pool = poolOf(first)
+      expect(poolOf(second)).toBe(pool)
+      expect(poolOf(larger)).not.toBe(pool)
+      expect(pool.size).toBe(2)
+
+      // Four calls of two tools, each allowed two at once: the shared pool runs them on two workers at most.
+      let most = 0
+      const watch = yield* Effect.fork(Effect.forever(Effect.zipRight(
+        Effect.sync(() => { most = Math.max(most, pool.stats().live.length) }),
+        Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      )))
+      const results = yield* Effect.forEach(["held", "held2", "held", "held2"], (name) => manager.call(name, { ms: 20 }), { concurrency: "unbounded" })
+      yield* Fiber.interrupt(watch)
+      expect(results.every((result) => result.isError === undefined)).toBe(true)
+      expect(most).toBeLessThanOrEqual(2)
+      expect(pool.stats().started).toBeLessThanOrEqual(2)
+      const threads = new Set(results.map((result) => (result.structuredContent as { threadId: number }).threadId))
+      expect(threads.size).toBeLessThanOrEqual(2)
+      expect([...threads].every((id) => pool.stats().live.includes(id))).toBe(true)
+
+      // The pool outlives one of its tools, and goes with the last one.
+      yield* manager.unregister("held")
+      expect(first.pools.size).toBe(0)
+      expect(pool.stats().live.length).toBeGreaterThan(0)
+      expect((yield* manager.call("held2", { ms: 1 })).isError).toBeUndefined()
+      yield* manager.unregister("held2")
+      expect(pool.stats()).toMatchObject({ live: [] })
+      expect(pool.stats().exited).toBe(pool.stats().started)
+      expect(poolOf(larger).stats().live.length).toBe(0)
+      expect((yield* manager.call("larger", { n: 4 })).structuredContent).toMatchObject({ value: 16 })
+    }), { timeout: 30_000 })
+
+  it.scoped("a tool registered in two managers holds a pool in each", () =>
+    Effect.gen(function*() {
+      const tool = isolated("square", "square")
+      const one = yield* ToolManager.make()
+      const two = yield* ToolManager.make()
+      yield* one.register(tool)
+      yield* two.register(tool)
+      expect(tool.pools.size).toBe(2)
+      const [a, b] = [...tool.pools]
+      expect(a).not.toBe(b)
+      yield* one.unregister("square")
+      expect(tool.pools.size).toBe(1)
+      expect((yield* two.call("square", { n: 5 })).structuredContent).toMatchObject({ value: 25 })
     }), { timeout: 30_000 })
 })

@@ -58,6 +58,29 @@ describe("ToolManager registration", () => {
       expect(missing).toMatchObject({ _tag: "ToolNotFound", name: "greet", version: "9.9.9", versions: ["2.0.0", "1.10.0", "1.2.0"] })
     }))
 
+  it.scoped("the default version follows registering, unregistering and replacing versions (deprecation included)", () =>
+    Effect.gen(function*() {
+      const manager = yield* ToolManager.make()
+      const defaultVersion = () => manager.find("greet")?.version
+      yield* manager.register(versioned("1.0.0"))
+      expect(defaultVersion()).toBe("1.0.0")
+      yield* manager.register(versioned("3.0.0"))
+      yield* manager.register(versioned("2.0.0"))
+      expect(defaultVersion()).toBe("3.0.0")
+      expect(manager.defaults().map((r) => r.version)).toEqual(["3.0.0"])
+      yield* manager.register(versioned("3.0.0", { deprecated: true }), { replace: true })
+      expect(defaultVersion()).toBe("2.0.0")
+      expect(text(yield* manager.call("greet", {}))).toBe("v2.0.0")
+      expect(yield* manager.unregister("greet", { version: "2.0.0" })).toBe(true)
+      expect(defaultVersion()).toBe("1.0.0")
+      yield* manager.unregister("greet", { version: "1.0.0" })
+      // Only deprecated versions left: the newest of them serves.
+      expect(defaultVersion()).toBe("3.0.0")
+      yield* manager.unregister("greet")
+      expect(defaultVersion()).toBeUndefined()
+      expect(manager.defaults()).toEqual([])
+    }))
+
   it.scoped("a version past its sunset answers an error result", () =>
     Effect.gen(function*() {
       const manager = yield* ToolManager.make()

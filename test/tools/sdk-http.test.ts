@@ -86,7 +86,8 @@ describe("tool management through the official SDK client over Streamable HTTP",
       state: "ready",
       health: "healthy",
       capabilities: [],
-      breaker: "closed"
+      breaker: "closed",
+      inFlight: 0
     })
     expect(listed.find((t) => t.name === "charge")?._meta?.["machine-context/tool"]).toMatchObject({ capabilities: ["idempotent"] })
     const latest = await client.callTool({ name: "greet", arguments: { name: "ada" } })

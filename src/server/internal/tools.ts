@@ -1,6 +1,7 @@
 /**
- * The tools feature: `tools/list` (paged, each page serialized once), `tools/call`, and
- * `notifications/tools/list_changed` when tools are added or removed.
+ * The tools feature: `tools/list` (paged; each tool's definition serialized once per change of
+ * the list, its live state, health, breaker and calls in flight added on each request),
+ * `tools/call`, and `notifications/tools/list_changed` when tools are added or removed.
  */
 import * as Effect from "effect/Effect"
 import { McpError } from "../../protocol/errors.js"
@@ -38,15 +39,24 @@ export class Tools {
     this.listing = new Listing(
       "tools/list",
       "tools",
-      (registration) => Discovery.wireOf(registration, manager.versions(registration.name), Date.now()),
+      {
+        text: (registration) => Discovery.staticText(registration, manager.versions(registration.name)),
+        live: Discovery.liveText,
+        complete: Discovery.withLive
+      },
       pageSize,
       stateless.listFields()
     )
     this.sync()
-    manager.subscribe((change) => Effect.suspend(() => {
-      this.sync()
-      return change === "list" ? this.changed : Effect.void
-    }))
+    // State changes need no new pages: the live part of each entry is read per request.
+    manager.subscribe((change) =>
+      change === "list"
+        ? Effect.suspend(() => {
+          this.sync()
+          return this.changed
+        })
+        : Effect.void
+    )
   }
 
   private readonly changed = Effect.suspend(() => this.connections.notify("notifications/tools/list_changed", undefined, (f) => f.toolsListChanged === true))
@@ -66,7 +76,8 @@ export class Tools {
 
   routes(): ReadonlyArray<Router.Route<any, any>> {
     return [
-      Router.request("tools/list", ListToolsRequestParams, (params) => this.listing.page(params.cursor, isStateless(params))),
+      Router.request("tools/list", ListToolsRequestParams, (params) =>
+        Effect.clockWith((clock) => this.listing.page(params.cursor, isStateless(params), clock.unsafeCurrentTimeMillis()))),
       Router.request("tools/call", CallToolRequestParams, (params) =>
         Effect.flatMap(RequestContext, (request): Effect.Effect<CallToolResult | CreateTaskResult | ExtensionCreateTaskResult | InputRequiredResult, McpError, any> => {
           const meta = params._meta ?? {}

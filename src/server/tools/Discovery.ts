@@ -5,7 +5,6 @@
  *
  * @since 0.1.0
  */
-import type { Tool as WireTool } from "../../schema/tools.js"
 import * as Tool from "../Tool.js"
 import type { BreakerState } from "./CircuitBreaker.js"
 import * as Lifecycle from "./Lifecycle.js"
@@ -75,6 +74,28 @@ export const capabilityNames = (capabilities: Capabilities): Array<string> => {
   return names
 }
 
+/** The live part of a version's description: what calls and time change. */
+export interface Live {
+  readonly state: Lifecycle.State
+  readonly health: Lifecycle.Health
+  readonly breaker: BreakerState
+  readonly inFlight: number
+}
+
+/** What `ToolManager.discoverCapabilities` reports: what a version does and needs, and its live state. */
+export interface Discovered extends Capabilities, Live {
+  readonly name: string
+  readonly version: string
+}
+
+/** The live part of `registration` at `now`. */
+export const liveOf = (registration: Registration, now: number): Live => ({
+  state: registration.state,
+  health: Lifecycle.health(registration.state),
+  breaker: registration.breaker.state(now),
+  inFlight: registration.inFlight
+})
+
 /** A version as operators see it at `now`. */
 export const infoOf = (registration: Registration, versions: ReadonlyArray<string>, now: number): ToolInfo => {
   const deprecated = registration.tool.management.deprecated
@@ -82,39 +103,43 @@ export const infoOf = (registration: Registration, versions: ReadonlyArray<strin
     name: registration.name,
     version: registration.version,
     versions,
-    state: registration.state,
-    health: Lifecycle.health(registration.state),
-    breaker: registration.breaker.state(now),
-    inFlight: registration.inFlight,
+    ...liveOf(registration, now),
     capabilities: capabilityNames(capabilitiesOf(registration.tool)),
     ...(deprecated === undefined ? {} : { deprecated })
   }
 }
 
 /**
- * The `tools/list` entry of a default version: the tool's definition, its description marked
- * when deprecated, and `_meta["machine-context/tool"]`. The state shown is the settled one
- * (`busy` reads `ready`): the list is cached between changes, and calls do not change it.
+ * The static part of the `tools/list` entry of a default version, as JSON text to complete with
+ * `withLive`: the tool's definition, its description marked when deprecated, and
+ * `_meta["machine-context/tool"]` without its live members. The text is the entry's JSON minus
+ * its last three closing braces (the management object, `_meta`, the entry), which are written
+ * last on purpose, so the live members go in by concatenation: the schemas are encoded once per
+ * change of the tool list, not on every `tools/list`.
  */
-export const wireOf = (registration: Registration, versions: ReadonlyArray<string>, now: number): WireTool => {
-  const wire = registration.tool.wire()
-  const info = infoOf(registration, versions, now)
-  const deprecated = info.deprecated
-  const description = deprecated === undefined
-    ? wire.description
-    : `${wire.description ?? ""}${wire.description === undefined ? "" : " "}(Deprecated${deprecated.message === undefined ? "" : `: ${deprecated.message}`}${deprecated.sunset === undefined ? "" : `; sunset ${deprecated.sunset}`})`
-  const meta = {
-    version: info.version,
-    versions: info.versions,
-    state: info.state === "busy" ? "ready" : info.state,
-    health: info.health,
-    capabilities: info.capabilities,
-    breaker: info.breaker,
+export const staticText = (registration: Registration, versions: ReadonlyArray<string>): string => {
+  const { _meta, description, ...definition } = registration.tool.wire()
+  const { [ToolMetaKey]: _, ...meta } = _meta ?? {}
+  const deprecated = registration.tool.management.deprecated
+  const marked = deprecated === undefined
+    ? description
+    : `${description ?? ""}${description === undefined ? "" : " "}(Deprecated${deprecated.message === undefined ? "" : `: ${deprecated.message}`}${deprecated.sunset === undefined ? "" : `; sunset ${deprecated.sunset}`})`
+  const management = {
+    version: registration.version,
+    versions,
+    capabilities: capabilityNames(capabilitiesOf(registration.tool)),
     ...(deprecated === undefined ? {} : { deprecated })
   }
-  return {
-    ...wire,
-    ...(description === undefined ? {} : { description }),
-    _meta: { ...wire._meta, [ToolMetaKey]: meta }
-  }
+  const entry = { ...definition, ...(marked === undefined ? {} : { description: marked }), _meta: { ...meta, [ToolMetaKey]: management } }
+  return JSON.stringify(entry).slice(0, -3)
 }
+
+/** The live members of a `tools/list` entry at `now` (state, health, breaker, calls in flight), as JSON object members. */
+export const liveText = (registration: Registration, now: number): string => {
+  // Every live value is a fixed word or a number: written directly, no JSON encoding per tool.
+  const state = registration.state
+  return `"state":"${state}","health":"${Lifecycle.health(state)}","breaker":"${registration.breaker.state(now)}","inFlight":${registration.inFlight}`
+}
+
+/** The whole `tools/list` entry: `staticText` completed with `liveText`. */
+export const withLive = (text: string, live: string): string => `${text},${live}}}}`

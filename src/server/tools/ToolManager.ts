@@ -44,14 +44,15 @@ import { IdempotencyStore, type Options as IdempotencyOptions } from "./Idempote
 import type { Middleware } from "./Middleware.js"
 import { Pipeline } from "./Pipeline.js"
 import { Registration, type StateChange } from "./Registration.js"
+import * as WorkerPool from "./WorkerPool.js"
 
 /** The `_meta` key with which a call pins a tool version. */
 export const ToolVersionKey = "machine-context/toolVersion"
 
 /** Options of a manager. */
-export interface Options {
-  /** Tools registered when the manager is made (in dependency order). */
-  readonly tools?: ReadonlyArray<Tool.Any>
+export interface Options<Tools extends ReadonlyArray<Tool.Any> = ReadonlyArray<Tool.Any>> {
+  /** Tools registered when the manager is made (in dependency order); making the manager demands the services their `init` needs. */
+  readonly tools?: Tools
   /**
    * Timeout of a call whose tool sets none (ms). Default `"none"` (as `Infinity`): the client
    * has its own request timeout and cancels, and a call without a timeout runs inline in the
@@ -72,6 +73,8 @@ export interface Options {
   readonly onRegistered?: (tool: Discovery.ToolInfo) => Effect.Effect<void>
   readonly onUnregistered?: (tool: Discovery.ToolInfo) => Effect.Effect<void>
   readonly onStateChange?: (change: StateChange) => Effect.Effect<void>
+  /** The worker pools of isolated tools (one per heap size, shared by the tools with that size): at most `maxWorkers` workers each. */
+  readonly isolation?: WorkerPool.SharedOptions
 }
 
 /** Options of `unregister`. */
@@ -88,10 +91,14 @@ export type Change = "list" | "state"
 
 /** The service. */
 export interface Service {
-  /** Registers `tool` (with `replace`, a registered tool of the same name and version is unregistered first). */
-  readonly register: (tool: Tool.Any, options?: { readonly replace?: boolean }) => Effect.Effect<void, RegistrationError>
-  /** Registers tools that may depend on each other, initialized in dependency order. */
-  readonly registerAll: (tools: ReadonlyArray<Tool.Any>) => Effect.Effect<void, RegistrationError>
+  /**
+   * Registers `tool` (with `replace`, a registered tool of the same name and version is
+   * unregistered first). Its `init` runs with the caller's services (over the manager's): the
+   * Effect demands those it needs.
+   */
+  readonly register: <T extends Tool.Any>(tool: T, options?: { readonly replace?: boolean }) => Effect.Effect<void, RegistrationError, Tool.InitRequirements<T>>
+  /** Registers tools that may depend on each other, initialized in dependency order (as `register`). */
+  readonly registerAll: <const T extends ReadonlyArray<Tool.Any>>(tools: T) => Effect.Effect<void, RegistrationError, Tool.InitRequirements<T[number]>>
   /** Drains and unregisters a tool (every version, or one); `false` when it was not registered. */
   readonly unregister: (name: string, options?: UnregisterOptions) => Effect.Effect<boolean, HasDependents>
   /** Runs a failed tool's initialization again (`failed → recovering → ready`). */
@@ -110,7 +117,8 @@ export interface Service {
   readonly list: Effect.Effect<ReadonlyArray<Discovery.ToolInfo>>
   /** The default version of each tool, in registration order. */
   readonly defaults: () => ReadonlyArray<Registration>
-  readonly discoverCapabilities: (name: string, version?: string) => Effect.Effect<Discovery.Capabilities, ToolNotFound>
+  /** What a version (the default one unless `version`) does and needs, with its state, health, breaker and calls in flight now. */
+  readonly discoverCapabilities: (name: string, version?: string) => Effect.Effect<Discovery.Discovered, ToolNotFound>
   /** Runs `listener` on every change (before the change's Effect completes); returns the way to stop. */
   readonly subscribe: (listener: (change: Change) => Effect.Effect<void>) => () => void
   /** Calls of every tool in flight now. */
@@ -146,16 +154,23 @@ const validate = (tool: Tool.Any): InvalidTool | undefined => {
 
 /**
  * Makes a manager. Tools' `init` effects and `requires.services` are resolved against the
- * caller's context; the tools' resources live until their tool is unregistered or the
- * manager's Scope closes (when the caller has a Scope).
+ * context of the registering caller over the caller's context here (which must hold the
+ * services of the `init` of `options.tools`); the manager adds its `WorkerPool.WorkerPools`.
+ * The tools' resources live until their tool is unregistered or the manager's Scope closes
+ * (when the caller has a Scope).
  */
-export const make = (options: Options = {}): Effect.Effect<Service, RegistrationError> =>
+export const make = <const Tools extends ReadonlyArray<Tool.Any> = readonly []>(
+  options: Options<Tools> = {}
+): Effect.Effect<Service, RegistrationError, Tool.InitRequirements<Tools[number]>> =>
   Effect.gen(function*() {
-    const context = (yield* Effect.context<never>()) as Context.Context<unknown>
     const scope = yield* Scope.make(ExecutionStrategy.sequential)
+    const pools = yield* Scope.extend(WorkerPool.makeShared(options.isolation), scope)
+    const context = Context.add((yield* Effect.context<never>()) as Context.Context<unknown>, WorkerPool.WorkerPools, pools)
     const outer = context.unsafeMap.get(Scope.Scope.key) as Scope.Scope | undefined
     const lock = yield* Effect.makeSemaphore(1)
     const registry = new Map<string, Map<string, Registration>>()
+    // The default version of each name, kept up to date by every change of its versions (not sorted per call).
+    const defaultOf = new Map<string, Registration>()
     const listeners = new Set<(change: Change) => Effect.Effect<void>>()
     const emit = (change: Change): Effect.Effect<void> => Effect.forEach(listeners, (listener) => listener(change), { discard: true })
     const pipeline = new Pipeline({
@@ -175,15 +190,17 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
 
     const all = (): Array<Registration> => [...registry.values()].flatMap((versions) => [...versions.values()])
     const versionsOf = (name: string): Array<Registration> => [...(registry.get(name)?.values() ?? [])].sort(byPreference)
-    const versionList = (name: string): Array<string> => versionsOf(name).map((r) => r.version).sort(Semver.rcompare)
+    const versionList = (name: string): Array<string> => [...(registry.get(name)?.keys() ?? [])].sort(Semver.rcompare)
     const now = Effect.clockWith((clock) => Effect.sync(() => clock.unsafeCurrentTimeMillis()))
     const infoOf = (registration: Registration) => Effect.map(now, (at) => Discovery.infoOf(registration, versionList(registration.name), at))
 
-    const find = (name: string, version?: string): Registration | undefined => {
-      const versions = registry.get(name)
-      if (versions === undefined) return undefined
-      if (version !== undefined) return versions.get(version)
-      return versions.size === 1 ? versions.values().next().value : versionsOf(name)[0]
+    const find = (name: string, version?: string): Registration | undefined =>
+      version === undefined ? defaultOf.get(name) : registry.get(name)?.get(version)
+    /** Recomputes the default version of `name` after its versions changed. */
+    const refreshDefault = (name: string): void => {
+      const preferred = versionsOf(name)[0]
+      if (preferred === undefined) defaultOf.delete(name)
+      else defaultOf.set(name, preferred)
     }
     const resolve = (name: string, version?: string): Effect.Effect<Registration, ToolNotFound> =>
       Effect.suspend(() => {
@@ -193,13 +210,16 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
           : Effect.succeed(found)
       })
 
+    // The services each registration's `init` runs with (its registering caller's over the manager's), kept for `recover`.
+    const servicesOf = new WeakMap<Registration, Context.Context<unknown>>()
     const initialize = (registration: Registration): Effect.Effect<void, ToolInitError> =>
       Effect.gen(function*() {
         const init = registration.tool.management.init
         const own = yield* Scope.fork(scope, ExecutionStrategy.sequential)
         registration.scope = own
         if (init === undefined) return yield* registration.move("ready")
-        const exit = yield* Effect.exit(init.pipe(Scope.extend(own), Effect.provide(context as Context.Context<any>)))
+        const services = (servicesOf.get(registration) ?? context) as Context.Context<any>
+        const exit = yield* Effect.exit(init.pipe(Scope.extend(own), Effect.provide(services)))
         if (exit._tag === "Success") return yield* registration.move("ready")
         registration.scope = undefined
         yield* Scope.close(own, exit)
@@ -207,11 +227,12 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
         return yield* new ToolInitError({ name: registration.name, version: registration.version, message: String(exit.cause) })
       })
 
-    const missingServices = (tool: Tool.Any): Array<string> =>
-      (tool.management.requires.services ?? []).filter((tag) => !context.unsafeMap.has(tag.key)).map((tag) => `service:${tag.key}`)
+    const missingServices = (tool: Tool.Any, services: Context.Context<unknown>): Array<string> =>
+      (tool.management.requires.services ?? []).filter((tag) => !services.unsafeMap.has(tag.key)).map((tag) => `service:${tag.key}`)
 
-    const add = (tools: ReadonlyArray<Tool.Any>, replace: boolean): Effect.Effect<void, RegistrationError> =>
+    const add = (tools: ReadonlyArray<Tool.Any>, replace: boolean, caller: Context.Context<unknown>): Effect.Effect<void, RegistrationError> =>
       Effect.gen(function*() {
+        const services = Context.add(Context.merge(context, caller), WorkerPool.WorkerPools, pools)
         const batch = new Set(tools.map((tool) => tool.name))
         const seen = new Set<string>()
         for (const tool of tools) {
@@ -224,7 +245,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
           seen.add(id)
           const missing = [
             ...Dependencies.missingTools(tool, (name) => registry.has(name), batch).map((name) => `tool:${name}`),
-            ...missingServices(tool)
+            ...missingServices(tool, services)
           ]
           if (missing.length > 0) return yield* new MissingDependencies({ name: tool.name, missing })
         }
@@ -235,9 +256,11 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
           const previous = registry.get(tool.name)?.get(tool.management.version)
           if (previous !== undefined) yield* remove(previous, options.drainTimeoutMs ?? 5000)
           const registration = new Registration(tool, onStateChange)
+          servicesOf.set(registration, services)
           const versions = registry.get(tool.name) ?? new Map<string, Registration>()
           versions.set(registration.version, registration)
           registry.set(tool.name, versions)
+          refreshDefault(tool.name)
           if (options.onRegistered !== undefined) yield* Effect.flatMap(infoOf(registration), options.onRegistered)
           yield* registration.move("initializing")
           const initialized = yield* Effect.either(initialize(registration))
@@ -253,6 +276,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
         const versions = registry.get(registration.name)
         versions?.delete(registration.version)
         if (versions?.size === 0) registry.delete(registration.name)
+        refreshDefault(registration.name)
         if (registration.state === "registered") {
           yield* registration.move("unregistered")
         } else {
@@ -306,8 +330,12 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
       }))
 
     const service: Service = {
-      register: (tool, registerOptions) => lock.withPermits(1)(add([tool], registerOptions?.replace === true)),
-      registerAll: (tools) => lock.withPermits(1)(add(tools, false)),
+      register: <T extends Tool.Any>(tool: T, registerOptions?: { readonly replace?: boolean }) =>
+        Effect.contextWithEffect((caller: Context.Context<Tool.InitRequirements<T>>) =>
+          lock.withPermits(1)(add([tool], registerOptions?.replace === true, caller as Context.Context<unknown>))),
+      registerAll: <const T extends ReadonlyArray<Tool.Any>>(tools: T) =>
+        Effect.contextWithEffect((caller: Context.Context<Tool.InitRequirements<T[number]>>) =>
+          lock.withPermits(1)(add(tools, false, caller as Context.Context<unknown>))),
       unregister,
       recover,
       resolve,
@@ -322,8 +350,14 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
         }),
       execute: (registration, input, meta) => pipeline.execute(registration, input, meta),
       list: Effect.flatMap(now, (at) => Effect.sync(() => all().map((r) => Discovery.infoOf(r, versionList(r.name), at)))),
-      defaults: () => [...registry.keys()].map((name) => versionsOf(name)[0]!),
-      discoverCapabilities: (name, version) => Effect.map(resolve(name, version), (registration) => Discovery.capabilitiesOf(registration.tool)),
+      defaults: () => [...defaultOf.values()],
+      discoverCapabilities: (name, version) =>
+        Effect.zipWith(resolve(name, version), now, (registration, at) => ({
+          name: registration.name,
+          version: registration.version,
+          ...Discovery.capabilitiesOf(registration.tool),
+          ...Discovery.liveOf(registration, at)
+        })),
       subscribe: (listener) => {
         listeners.add(listener)
         return () => listeners.delete(listener)
@@ -335,9 +369,11 @@ export const make = (options: Options = {}): Effect.Effect<Service, Registration
       yield* Scope.close(scope, Exit.void)
     })
     if (outer !== undefined) yield* Scope.addFinalizer(outer, lock.withPermits(1)(shutdown))
-    if (options.tools !== undefined && options.tools.length > 0) yield* service.registerAll(options.tools)
+    if (options.tools !== undefined && options.tools.length > 0) yield* lock.withPermits(1)(add(options.tools, false, context))
     return service
   })
 
 /** A manager as a layer; its tools are drained and their resources released when the layer closes. */
-export const layer = (options: Options = {}): Layer.Layer<ToolManager, RegistrationError> => Layer.scoped(ToolManager, make(options))
+export const layer = <const Tools extends ReadonlyArray<Tool.Any> = readonly []>(
+  options: Options<Tools> = {}
+): Layer.Layer<ToolManager, RegistrationError, Tool.InitRequirements<Tools[number]>> => Layer.scoped(ToolManager, make(options))

@@ -7,6 +7,10 @@
  * interrupted job (timeout, cancellation) terminates its worker. Closing the pool's Scope
  * terminates every worker and waits for their exit.
  *
+ * `WorkerPools` shares pools: one per resource limits (the heap size), each with at most
+ * `maxWorkers` workers, kept while some user holds it. A `ToolManager` has one, through which
+ * its isolated tools with the same limits share their workers.
+ *
  * @example
  * ```ts
  * const pool = yield* WorkerPool.make({ size: 2, memoryMb: 64 })
@@ -15,9 +19,13 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
+import { availableParallelism } from "node:os"
 import { Worker } from "node:worker_threads"
 
 /** Why an isolated job failed. */
@@ -156,5 +164,58 @@ export const make = (options: Options = {}): Effect.Effect<WorkerPool, never, Sc
       size,
       run,
       stats: () => ({ started, exited, live: [...live.keys()] })
+    }
+  })
+
+/** Pools shared by resource limits. */
+export interface Shared {
+  /** Workers of each pool at most. */
+  readonly maxWorkers: number
+  /** The pool for `memoryMb`, shared with every other holder of the same limits; held until the Scope closes (the last holder's closing terminates it). */
+  readonly acquire: (memoryMb: number) => Effect.Effect<WorkerPool, never, Scope.Scope>
+}
+
+/** The shared pools of a `ToolManager`, which provides them to its tools' `init`. */
+export class WorkerPools extends Context.Tag("machine-context/WorkerPools")<WorkerPools, Shared>() {}
+
+/** Options of shared pools. */
+export interface SharedOptions {
+  /** Workers of each pool (one pool per heap size) at most. Default: the machine's available parallelism. */
+  readonly maxWorkers?: number | undefined
+}
+
+interface Held {
+  readonly pool: WorkerPool
+  readonly scope: Scope.CloseableScope
+  holders: number
+}
+
+/** Makes shared pools in the current Scope: pools are made on first use, terminated when their last holder lets go or the Scope closes. */
+export const makeShared = (options: SharedOptions = {}): Effect.Effect<Shared, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const parent = yield* Effect.scope
+    const maxWorkers = Math.max(1, options.maxWorkers ?? availableParallelism())
+    const lock = yield* Effect.makeSemaphore(1)
+    const held = new Map<number, Held>()
+    const hold = (memoryMb: number): Effect.Effect<Held> =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        let entry = held.get(memoryMb)
+        if (entry === undefined) {
+          const scope = yield* Scope.fork(parent, ExecutionStrategy.sequential)
+          entry = { pool: yield* Scope.extend(make({ size: maxWorkers, memoryMb }), scope), scope, holders: 0 }
+          held.set(memoryMb, entry)
+        }
+        entry.holders++
+        return entry
+      }))
+    const release = (memoryMb: number, entry: Held): Effect.Effect<void> =>
+      lock.withPermits(1)(Effect.suspend(() => {
+        if (--entry.holders > 0) return Effect.void
+        held.delete(memoryMb)
+        return Scope.close(entry.scope, Exit.void)
+      }))
+    return {
+      maxWorkers,
+      acquire: (memoryMb) => Effect.map(Effect.acquireRelease(hold(memoryMb), (entry) => release(memoryMb, entry)), (entry) => entry.pool)
     }
   })

@@ -80,6 +80,8 @@ export interface Shape {
   readonly id?: string | number
   /** The `arguments` of a single `tools/call` (what `Mcp-Param-*` headers mirror). */
   readonly arguments?: unknown
+  /** The `_meta` of a single `tools/call` (it may pin the tool version whose `x-mcp-header` annotations apply). */
+  readonly meta?: Readonly<Record<string, unknown>>
 }
 
 /** Methods whose `Mcp-Name` header names what they act on, and the param that holds it. */
@@ -133,6 +135,7 @@ export const shape = (text: string): Shape | undefined => {
     method,
     ...(name === undefined ? {} : { name }),
     ...(id === undefined ? {} : { id }),
-    ...(method === "tools/call" && isObject(params) && params.arguments !== undefined ? { arguments: params.arguments } : {})
+    ...(method === "tools/call" && isObject(params) && params.arguments !== undefined ? { arguments: params.arguments } : {}),
+    ...(method === "tools/call" && meta !== undefined ? { meta } : {})
   }
 }

@@ -26,8 +26,11 @@ export interface Config {
   readonly maxBodyBytes: number
   /** Whether answers that need no stream may go out as `application/json` (when accepted). */
   readonly jsonResponses: boolean
-  /** The parameters a tool mirrors into `Mcp-Param-*` headers (`x-mcp-header`); none for an unknown tool. */
-  readonly paramHeaders: (tool: string) => ReadonlyArray<ParamHeaders.ParamHeader>
+  /**
+   * The parameters a tool mirrors into `Mcp-Param-*` headers (`x-mcp-header`), for the version
+   * the call's `_meta` selects; none for an unknown tool or version.
+   */
+  readonly paramHeaders: (tool: string, meta: Readonly<Record<string, unknown>> | undefined) => ReadonlyArray<ParamHeaders.ParamHeader>
 }
 
 const header = (headers: RequestHeaders, name: string): string | undefined => {
@@ -80,7 +83,7 @@ const headersDisagree = (headers: RequestHeaders, shape: Body.Shape, config: Con
     if (name !== shape.name) return Answer.headerMismatch(shape.id, `Mcp-Name header ${describe(raw)} does not match body value '${shape.name}'`)
   }
   if (shape.method === "tools/call" && shape.name !== undefined) {
-    for (const param of config.paramHeaders(shape.name)) {
+    for (const param of config.paramHeaders(shape.name, shape.meta)) {
       const field = `mcp-param-${param.name.toLowerCase()}`
       const raw = header(headers, field)
       const value = raw === undefined ? undefined : ParamHeaders.decode(raw)
