@@ -61,6 +61,8 @@ const reasonOf = (code: string): PersistenceError["reason"] =>
     ? "Locked"
     : code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB"
     ? "Corrupt"
+    : code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE"
+    ? "Conflict"
     : "Io"
 
 /** A `PersistenceError` for any failure of the SQLite stack (SQLite's own errors, wrapped or not). */
