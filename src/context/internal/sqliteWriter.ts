@@ -1,8 +1,9 @@
 /**
  * Group commit for the SQLite store. Commits wait in a queue; one writer fiber takes every
  * commit waiting (up to `maxBatch`) and applies them in one transaction, in the order they were
- * submitted; each caller is answered once that transaction has committed (durable: WAL with
- * `synchronous = FULL`). Consecutive puts of a batch go into multi-row statements.
+ * submitted; each caller is answered once that transaction is durable (`WalSync`: the WAL synced
+ * after its COMMIT). The writer goes on with the next batch while the sync runs. Consecutive
+ * puts of a batch go into multi-row statements.
  *
  * When a batch fails, its members are retried each in a transaction of its own, so one bad
  * commit fails alone and every commit stays atomic; a `Locked` database fails the whole batch
@@ -23,6 +24,7 @@ import { PersistenceError } from "../ContextStore.js"
 import type { HeadRow, HistoryRow } from "./sqliteRows.js"
 import { headColumns, historyColumns } from "./sqliteRows.js"
 import { toPersistenceError } from "./sqliteSchema.js"
+import type { WalSync } from "./walSync.js"
 
 /** One row-level change, ready to write. */
 export type Op =
@@ -72,8 +74,8 @@ const insertHistory = (rows: ReadonlyArray<HistoryRow>) =>
   `INSERT INTO history (${historyColumns.join(", ")}) VALUES ${placeholders(rows.length, historyColumns.length)}`
 
 const pruneHistory = (rows: number) =>
-  `DELETE FROM history WHERE (id, version) IN (
-     SELECT h.id, h.version FROM (VALUES ${placeholders(rows, 2)}) AS p
+  `DELETE FROM history WHERE seq IN (
+     SELECT h.seq FROM (VALUES ${placeholders(rows, 2)}) AS p
      JOIN history AS h ON h.id = p.column1 AND h.version <= p.column2)`
 
 const chunksOf = <A>(items: ReadonlyArray<A>): ReadonlyArray<ReadonlyArray<A>> => {
@@ -134,10 +136,14 @@ const toEventLoop = Effect.async<void>((resume) => {
   return Effect.sync(() => clearImmediate(handle))
 })
 
-/** Starts the writer fiber; closing the scope stops taking commits and finishes the queued ones. */
+/**
+ * Starts the writer fiber; closing the scope stops taking commits, finishes the queued ones and
+ * waits for their syncs.
+ */
 export const make = (
   sql: SqlClient.SqlClient,
-  maxBatch: number
+  maxBatch: number,
+  durability: WalSync
 ): Effect.Effect<Writer, never, Scope.Scope> =>
   Effect.gen(function*() {
     const queue = yield* Queue.unbounded<Pending>()
@@ -147,7 +153,13 @@ export const make = (
       Metric.update(commitsPerTransaction, batch.length).pipe(
         Effect.zipRight(sql.withTransaction(applyOps(sql, batch.flatMap((pending) => pending.ops)))),
         Effect.matchCauseEffect({
-          onSuccess: () => Effect.sync(() => batch.forEach((pending) => pending.done(Effect.void))),
+          onSuccess: () =>
+            Effect.sync(() =>
+              durability.afterCommit((error) => {
+                const outcome = error === undefined ? Effect.void : Effect.fail(error)
+                for (const pending of batch) pending.done(outcome)
+              })
+            ),
           onFailure: (cause) => {
             const error = toPersistenceError(Cause.squash(cause))
             return batch.length > 1 && error.reason !== "Locked"
@@ -172,7 +184,7 @@ export const make = (
       Effect.suspend(() => {
         closed = true
         Queue.unsafeOffer(queue, stop)
-        return Effect.zipRight(Fiber.await(fiber), Queue.shutdown(queue))
+        return Effect.zipRight(Fiber.await(fiber), Effect.zipRight(durability.settled, Queue.shutdown(queue)))
       })
     )
 
@@ -182,6 +194,8 @@ export const make = (
     const submit = (ops: ReadonlyArray<Op>) =>
       Effect.async<void, PersistenceError>((done) => {
         if (closed) return done(Effect.fail(closedError))
+        const failure = durability.failure()
+        if (failure !== undefined) return done(Effect.fail(failure))
         Queue.unsafeOffer(queue, { ops, done })
       })
 
