@@ -13,12 +13,10 @@
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
-import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import { PersistenceError } from "../ContextStore.js"
 import type { HeadRow, HistoryRow } from "./sqliteRows.js"
@@ -146,8 +144,29 @@ export const make = (
   durability: WalSync
 ): Effect.Effect<Writer, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const queue = yield* Queue.unbounded<Pending>()
+    // A plain array and one wake-up callback: cheaper per commit than a Queue.
+    let waiting: Array<Pending> = []
+    let wake: (() => void) | undefined
     let closed = false
+    const takeBatch = (): ReadonlyArray<Pending> => {
+      if (waiting.length <= maxBatch) {
+        const batch = waiting
+        waiting = []
+        return batch
+      }
+      return waiting.splice(0, maxBatch)
+    }
+    const next = Effect.async<ReadonlyArray<Pending>>((resume) => {
+      if (waiting.length > 0) return resume(Effect.succeed(takeBatch()))
+      wake = () => {
+        wake = undefined
+        resume(Effect.succeed(takeBatch()))
+      }
+    })
+    const enqueue = (pending: Pending) => {
+      waiting.push(pending)
+      if (wake !== undefined) wake()
+    }
 
     const runBatch = (batch: ReadonlyArray<Pending>): Effect.Effect<void> =>
       Metric.update(commitsPerTransaction, batch.length).pipe(
@@ -169,11 +188,10 @@ export const make = (
         })
       )
 
-    // Taking from the queue is never interrupted (an item handed to an interrupted taker would be
-    // lost): closing enqueues `stop` behind the last commit and waits for the writer to reach it.
+    // The writer is never interrupted: closing enqueues `stop` behind the last commit and waits
+    // for the writer to reach it.
     const stop: Pending = { ops: [], done: () => {} }
-    const loop: Effect.Effect<void> = Effect.flatMap(Queue.takeBetween(queue, 1, maxBatch), (chunk) => {
-      const batch = Chunk.toReadonlyArray(chunk)
+    const loop: Effect.Effect<void> = Effect.flatMap(next, (batch) => {
       const commits = batch.filter((pending) => pending !== stop)
       const run = commits.length === 0 ? Effect.void : runBatch(commits)
       return commits.length < batch.length ? run : Effect.zipRight(run, Effect.zipRight(toEventLoop, loop))
@@ -183,8 +201,8 @@ export const make = (
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => {
         closed = true
-        Queue.unsafeOffer(queue, stop)
-        return Effect.zipRight(Fiber.await(fiber), Effect.zipRight(durability.settled, Queue.shutdown(queue)))
+        enqueue(stop)
+        return Effect.zipRight(Fiber.await(fiber), durability.settled)
       })
     )
 
@@ -196,7 +214,7 @@ export const make = (
         if (closed) return done(Effect.fail(closedError))
         const failure = durability.failure()
         if (failure !== undefined) return done(Effect.fail(failure))
-        Queue.unsafeOffer(queue, { ops, done })
+        enqueue({ ops, done })
       })
 
     return { submit, isClosed: () => closed }

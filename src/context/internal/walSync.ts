@@ -52,8 +52,11 @@ export const immediate: WalSync = {
   failure: () => undefined
 }
 
-/** Tracks durability with `syncFile`, at most `maxInFlight` syncs at once. */
-export const make = (syncFile: SyncFile, maxInFlight = 2): WalSync => {
+/**
+ * Tracks durability with `syncFile`, at most `maxInFlight` syncs at once (4: the size of libuv's
+ * thread pool; more syncs under way means a commit rarely waits for a free one).
+ */
+export const make = (syncFile: SyncFile, maxInFlight = 4): WalSync => {
   let waiting: Array<Settle> = []
   const inFlight: Array<Group> = []
   let running = 0
