@@ -156,13 +156,16 @@ export const make = (
       }
       return waiting.splice(0, maxBatch)
     }
-    const next = Effect.async<ReadonlyArray<Pending>>((resume) => {
-      if (waiting.length > 0) return resume(Effect.succeed(takeBatch()))
+    const work = Effect.async<void>((resume) => {
+      if (waiting.length > 0) return resume(Effect.void)
       wake = () => {
         wake = undefined
-        resume(Effect.succeed(takeBatch()))
+        resume(Effect.void)
       }
     })
+    // Once there is work, the event loop turns before the batch is taken: the callers resumed by
+    // the last sync submit their next commits meanwhile, and they all share one transaction.
+    const next = Effect.zipRight(work, Effect.zipRight(toEventLoop, Effect.sync(takeBatch)))
     const enqueue = (pending: Pending) => {
       waiting.push(pending)
       if (wake !== undefined) wake()
@@ -194,7 +197,7 @@ export const make = (
     const loop: Effect.Effect<void> = Effect.flatMap(next, (batch) => {
       const commits = batch.filter((pending) => pending !== stop)
       const run = commits.length === 0 ? Effect.void : runBatch(commits)
-      return commits.length < batch.length ? run : Effect.zipRight(run, Effect.zipRight(toEventLoop, loop))
+      return commits.length < batch.length ? run : Effect.zipRight(run, loop)
     })
     const fiber = yield* Effect.forkDaemon(loop)
 
