@@ -116,7 +116,7 @@ export const make = (options: Options): Effect.Effect<Service, PersistenceError 
         try: io,
         catch: (cause) => new PersistenceError({ reason: "Io", message: `${what}: ${String(cause)}` })
       }))
-    // A read waits for the syncs under way: it never returns a commit that is not yet durable.
+    // A read waits for the syncs under way: it does not return a commit whose sync is still running.
     const read = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.zipLeft(guard(effect), durability.settled)
     const decodeAll = <A>(rows: ReadonlyArray<unknown>, decode: (row: unknown) => Either.Either<A, PersistenceError>) =>
       Either.all(rows.map(decode))
