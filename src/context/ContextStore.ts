@@ -74,9 +74,13 @@ export type Write =
     readonly id: string
   }
 
-/** The store failed. `reason` tells a caller what it can do about it. */
+/**
+ * The store failed. `reason` tells a caller what it can do about it; `Conflict`: the commit
+ * would store a history version that is stored already (it raced another writer of the same
+ * store, or repeats a commit), nothing of it was applied.
+ */
 export class PersistenceError extends Schema.TaggedError<PersistenceError>()("PersistenceError", {
-  reason: Schema.Literal("Io", "Locked", "Corrupt", "Tampered", "Migration", "Closed"),
+  reason: Schema.Literal("Io", "Locked", "Corrupt", "Tampered", "Migration", "Closed", "Conflict"),
   message: Schema.String
 }) {}
 

@@ -37,6 +37,23 @@ export interface Cipher {
   readonly open: (sealed: Uint8Array, aad: string) => Option.Option<string>
 }
 
+/** Nonces drawn from the CSPRNG in blocks: one `randomBytes` call per 1024 nonces, not per value. */
+const NONCES_PER_BLOCK = 1024
+
+const makeNonces = () => {
+  let block = Buffer.alloc(0)
+  let offset = 0
+  return (): Buffer => {
+    if (offset + NONCE_BYTES > block.length) {
+      block = Crypto.randomBytes(NONCE_BYTES * NONCES_PER_BLOCK)
+      offset = 0
+    }
+    const nonce = block.subarray(offset, offset + NONCE_BYTES)
+    offset += NONCE_BYTES
+    return nonce
+  }
+}
+
 const keyBytes = (key: Uint8Array | string): Buffer =>
   typeof key !== "string"
     ? Buffer.from(key)
@@ -55,8 +72,9 @@ export const make = (key: Redacted.Redacted<Uint8Array | string>): Effect.Effect
       return Effect.fail(new InvalidKey({ message: `the encryption key must be ${KEY_BYTES} bytes, got ${bytes.length}` }))
     }
     const secret = Crypto.createSecretKey(bytes)
+    const nextNonce = makeNonces()
     const seal = (plaintext: string, aad: string): Uint8Array => {
-      const nonce = Crypto.randomBytes(NONCE_BYTES)
+      const nonce = nextNonce()
       const cipher = Crypto.createCipheriv("aes-256-gcm", secret, nonce)
       cipher.setAAD(Buffer.from(aad, "utf8"))
       const body = cipher.update(plaintext, "utf8")

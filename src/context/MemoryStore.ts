@@ -33,21 +33,33 @@ export const make = (contents: Iterable<Stored> = []): Effect.Effect<Service> =>
     let data = new Map<string, Stored>()
     for (const stored of contents) data.set(stored.record.id, stored)
     return ContextStore.of({
+      // Staged first, applied at the end: a commit that fails leaves nothing behind.
       commit: (writes) =>
-        Effect.sync(() => {
+        Effect.suspend(() => {
+          const staged = new Map<string, Stored | undefined>()
+          const current = (id: string) => staged.has(id) ? staged.get(id) : data.get(id)
           for (const write of writes) {
             if (write._tag === "Delete") {
-              data.delete(write.id)
+              staged.set(write.id, undefined)
               continue
             }
-            const previous = data.get(write.record.id)?.history ?? []
-            const last = previous[previous.length - 1]
-            const history = last === undefined || last.version < write.entry.version
-              ? [...previous, write.entry]
-              : [...previous.filter((entry) => entry.version < write.entry.version), write.entry]
+            const { entry, record } = write
+            const previous = current(record.id)?.history ?? []
+            if (previous.some((stored) => stored.version === entry.version)) {
+              return Effect.fail(
+                new PersistenceError({ reason: "Conflict", message: `version ${entry.version} of ${entry.id} is stored already` })
+              )
+            }
+            const history = [...previous.filter((stored) => stored.version < entry.version), entry]
             const keep = Math.max(1, write.keepHistory)
-            data.set(write.record.id, { record: write.record, history: history.length > keep ? history.slice(-keep) : history })
+            staged.set(record.id, { record, history: history.length > keep ? history.slice(-keep) : history })
           }
+          return Effect.sync(() => {
+            for (const [id, stored] of staged) {
+              if (stored === undefined) data.delete(id)
+              else data.set(id, stored)
+            }
+          })
         }),
       get: (id) => Effect.sync(() => Option.fromNullable(data.get(id)?.record)),
       history: (id, options) =>

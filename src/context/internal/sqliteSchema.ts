@@ -45,7 +45,30 @@ const migrations = {
     ], { discard: true })),
   // Remembers whether the store is encrypted, and under which key (see `checkKey`).
   "0002_settings": Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql`CREATE TABLE settings (name TEXT PRIMARY KEY NOT NULL, value ANY NOT NULL) STRICT`)
+    sql`CREATE TABLE settings (name TEXT PRIMARY KEY NOT NULL, value ANY NOT NULL) STRICT`),
+  // History as an append-only log (rows in commit order, `seq`), found by a unique index on
+  // (id, version). Keyed by (id, version), the entries a transaction adds landed on one B-tree
+  // page per context: a group commit of 64 contexts rewrote some 90 pages; now the rows share
+  // the last pages of the log, and only the small index entries are spread out.
+  "0003_history_log": Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.all([
+      sql`CREATE TABLE history_log (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        value ANY NOT NULL,
+        patch ANY NOT NULL,
+        actor TEXT,
+        at INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        previous_hash TEXT NOT NULL
+      ) STRICT`,
+      sql`INSERT INTO history_log (id, version, value, patch, actor, at, hash, previous_hash)
+        SELECT id, version, value, patch, actor, at, hash, previous_hash FROM history ORDER BY id, version`,
+      sql`DROP TABLE history`,
+      sql`ALTER TABLE history_log RENAME TO history`,
+      sql`CREATE UNIQUE INDEX history_id_version ON history (id, version)`
+    ], { discard: true }))
 }
 
 /** The newest schema version this code knows. */
@@ -61,6 +84,8 @@ const reasonOf = (code: string): PersistenceError["reason"] =>
     ? "Locked"
     : code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB"
     ? "Corrupt"
+    : code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE"
+    ? "Conflict"
     : "Io"
 
 /** A `PersistenceError` for any failure of the SQLite stack (SQLite's own errors, wrapped or not). */

@@ -1,8 +1,9 @@
 /**
  * Group commit for the SQLite store. Commits wait in a queue; one writer fiber takes every
  * commit waiting (up to `maxBatch`) and applies them in one transaction, in the order they were
- * submitted; each caller is answered once that transaction has committed (durable: WAL with
- * `synchronous = FULL`). Consecutive puts of a batch go into multi-row statements.
+ * submitted; each caller is answered once that transaction is durable (`WalSync`: the WAL synced
+ * after its COMMIT). The writer goes on with the next batch while the sync runs. Consecutive
+ * puts of a batch go into multi-row statements.
  *
  * When a batch fails, its members are retried each in a transaction of its own, so one bad
  * commit fails alone and every commit stays atomic; a `Locked` database fails the whole batch
@@ -12,17 +13,16 @@
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
-import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import { PersistenceError } from "../ContextStore.js"
 import type { HeadRow, HistoryRow } from "./sqliteRows.js"
 import { headColumns, historyColumns } from "./sqliteRows.js"
 import { toPersistenceError } from "./sqliteSchema.js"
+import type { WalSync } from "./walSync.js"
 
 /** One row-level change, ready to write. */
 export type Op =
@@ -72,8 +72,8 @@ const insertHistory = (rows: ReadonlyArray<HistoryRow>) =>
   `INSERT INTO history (${historyColumns.join(", ")}) VALUES ${placeholders(rows.length, historyColumns.length)}`
 
 const pruneHistory = (rows: number) =>
-  `DELETE FROM history WHERE (id, version) IN (
-     SELECT h.id, h.version FROM (VALUES ${placeholders(rows, 2)}) AS p
+  `DELETE FROM history WHERE seq IN (
+     SELECT h.seq FROM (VALUES ${placeholders(rows, 2)}) AS p
      JOIN history AS h ON h.id = p.column1 AND h.version <= p.column2)`
 
 const chunksOf = <A>(items: ReadonlyArray<A>): ReadonlyArray<ReadonlyArray<A>> => {
@@ -134,20 +134,54 @@ const toEventLoop = Effect.async<void>((resume) => {
   return Effect.sync(() => clearImmediate(handle))
 })
 
-/** Starts the writer fiber; closing the scope stops taking commits and finishes the queued ones. */
+/**
+ * Starts the writer fiber; closing the scope stops taking commits, finishes the queued ones and
+ * waits for their syncs.
+ */
 export const make = (
   sql: SqlClient.SqlClient,
-  maxBatch: number
+  maxBatch: number,
+  durability: WalSync
 ): Effect.Effect<Writer, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const queue = yield* Queue.unbounded<Pending>()
+    // A plain array and one wake-up callback: cheaper per commit than a Queue.
+    let waiting: Array<Pending> = []
+    let wake: (() => void) | undefined
     let closed = false
+    const takeBatch = (): ReadonlyArray<Pending> => {
+      if (waiting.length <= maxBatch) {
+        const batch = waiting
+        waiting = []
+        return batch
+      }
+      return waiting.splice(0, maxBatch)
+    }
+    const work = Effect.async<void>((resume) => {
+      if (waiting.length > 0) return resume(Effect.void)
+      wake = () => {
+        wake = undefined
+        resume(Effect.void)
+      }
+    })
+    // Once there is work, the event loop turns before the batch is taken: the callers resumed by
+    // the last sync submit their next commits meanwhile, and they all share one transaction.
+    const next = Effect.zipRight(work, Effect.zipRight(toEventLoop, Effect.sync(takeBatch)))
+    const enqueue = (pending: Pending) => {
+      waiting.push(pending)
+      if (wake !== undefined) wake()
+    }
 
     const runBatch = (batch: ReadonlyArray<Pending>): Effect.Effect<void> =>
       Metric.update(commitsPerTransaction, batch.length).pipe(
         Effect.zipRight(sql.withTransaction(applyOps(sql, batch.flatMap((pending) => pending.ops)))),
         Effect.matchCauseEffect({
-          onSuccess: () => Effect.sync(() => batch.forEach((pending) => pending.done(Effect.void))),
+          onSuccess: () =>
+            Effect.sync(() =>
+              durability.afterCommit((error) => {
+                const outcome = error === undefined ? Effect.void : Effect.fail(error)
+                for (const pending of batch) pending.done(outcome)
+              })
+            ),
           onFailure: (cause) => {
             const error = toPersistenceError(Cause.squash(cause))
             return batch.length > 1 && error.reason !== "Locked"
@@ -157,22 +191,21 @@ export const make = (
         })
       )
 
-    // Taking from the queue is never interrupted (an item handed to an interrupted taker would be
-    // lost): closing enqueues `stop` behind the last commit and waits for the writer to reach it.
+    // The writer is never interrupted: closing enqueues `stop` behind the last commit and waits
+    // for the writer to reach it.
     const stop: Pending = { ops: [], done: () => {} }
-    const loop: Effect.Effect<void> = Effect.flatMap(Queue.takeBetween(queue, 1, maxBatch), (chunk) => {
-      const batch = Chunk.toReadonlyArray(chunk)
+    const loop: Effect.Effect<void> = Effect.flatMap(next, (batch) => {
       const commits = batch.filter((pending) => pending !== stop)
       const run = commits.length === 0 ? Effect.void : runBatch(commits)
-      return commits.length < batch.length ? run : Effect.zipRight(run, Effect.zipRight(toEventLoop, loop))
+      return commits.length < batch.length ? run : Effect.zipRight(run, loop)
     })
     const fiber = yield* Effect.forkDaemon(loop)
 
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => {
         closed = true
-        Queue.unsafeOffer(queue, stop)
-        return Effect.zipRight(Fiber.await(fiber), Queue.shutdown(queue))
+        enqueue(stop)
+        return Effect.zipRight(Fiber.await(fiber), durability.settled)
       })
     )
 
@@ -182,7 +215,9 @@ export const make = (
     const submit = (ops: ReadonlyArray<Op>) =>
       Effect.async<void, PersistenceError>((done) => {
         if (closed) return done(Effect.fail(closedError))
-        Queue.unsafeOffer(queue, { ops, done })
+        const failure = durability.failure()
+        if (failure !== undefined) return done(Effect.fail(failure))
+        enqueue({ ops, done })
       })
 
     return { submit, isClosed: () => closed }

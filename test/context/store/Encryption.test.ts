@@ -36,6 +36,15 @@ describe("Encryption", () => {
       const error = yield* Effect.flip(Encryption.make(Redacted.make(randomBytes(16))))
       expect(error._tag).toBe("InvalidKey")
     }))
+
+  it.effect("every seal has a nonce of its own, across the blocks nonces are drawn in", () =>
+    Effect.gen(function*() {
+      const cipher = yield* Encryption.make(key)
+      const sealed = Array.from({ length: 2500 }, (_, i) => cipher.seal(`value ${i}`, `ctx/${i}`))
+      const nonces = new Set(sealed.map((value) => Buffer.from(value.subarray(0, 12)).toString("hex")))
+      expect(nonces.size).toBe(sealed.length)
+      sealed.forEach((value, i) => expect(cipher.open(value, `ctx/${i}`)).toEqual(Option.some(`value ${i}`)))
+    }))
 })
 
 describe("SqliteStore encryption at rest", () => {

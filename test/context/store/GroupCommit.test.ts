@@ -50,7 +50,7 @@ describe("SqliteStore group commit", () => {
         // One shared transaction failed; its 7 members were retried one by one.
         expect(after.count - before.count).toBe(8)
         expect(results.map(Either.isRight)).toEqual([true, true, true, false, true, true, true])
-        expect(yield* reasonOf(results[3])).toBe("Io")
+        expect(yield* reasonOf(results[3])).toBe("Conflict")
         expect(yield* store.get("y")).toEqual(Option.none())
         expect(yield* store.get("x")).toEqual(Option.some(x1.record))
         expect(yield* store.history("x")).toEqual([x1.entry])

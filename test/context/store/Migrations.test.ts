@@ -55,7 +55,7 @@ describe("SqliteStore migrations", () => {
         }))
       const migrations = yield* withRawSql(filename, (sql) =>
         sql<{ migration_id: number }>`SELECT migration_id FROM machine_context_migrations ORDER BY migration_id`)
-      expect(migrations.map((row) => row.migration_id)).toEqual([1, 2])
+      expect(migrations.map((row) => row.migration_id)).toEqual([1, 2, 3])
       // Opening it again runs nothing and finds both contexts.
       expect(yield* withStore({ filename }, (store) => store.count)).toBe(2)
     }))
@@ -72,7 +72,8 @@ describe("SqliteStore migrations", () => {
     Effect.gen(function*() {
       const filename = file()
       yield* withStore({ filename }, (store) => store.count)
-      yield* withRawSql(filename, (sql) => sql`INSERT INTO machine_context_migrations (migration_id, name) VALUES (3, 'future')`)
+      yield* withRawSql(filename, (sql) => sql`INSERT INTO machine_context_migrations (migration_id, name)
+          SELECT max(migration_id) + 1, 'future' FROM machine_context_migrations`)
       expect(yield* reasonOf(Effect.provide(ContextStore, SqliteStore.layer({ filename })))).toBe("Migration")
     }))
 

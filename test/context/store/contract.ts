@@ -81,6 +81,23 @@ export const contractTests = (name: string, makeLayer: () => Layer.Layer<Context
         expect(yield* store.history("r")).toEqual([again.entry])
       })))
 
+    it.effect("a history version stored already is a Conflict, and nothing of its commit applies", () =>
+      run(Effect.gen(function*() {
+        const store = yield* ContextStore
+        const [x1] = chain("x", ["first"])
+        yield* store.commit([x1])
+        const error = yield* Effect.flip(store.commit([put("y", 1, "y", ""), put("x", 1, "again", "")]))
+        expect(error._tag).toBe("PersistenceError")
+        expect(error.reason).toBe("Conflict")
+        expect(yield* store.get("y")).toEqual(Option.none())
+        expect(yield* store.get("x")).toEqual(Option.some(x1.record))
+        expect(yield* store.history("x")).toEqual([x1.entry])
+        // The next version still commits.
+        const [, x2] = chain("x", ["first", "second"])
+        yield* store.commit([x2])
+        expect((yield* store.history("x")).map((e) => e.version)).toEqual([1, 2])
+      })))
+
     it.effect("scan gives every head in id order, across pages", () =>
       run(Effect.gen(function*() {
         const store = yield* ContextStore
