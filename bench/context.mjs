@@ -7,6 +7,7 @@ import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { numberArg } from "./lib/args.mjs"
 import { fmt, quantile } from "./lib/stats.mjs"
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -17,14 +18,10 @@ const Json = await load("Json.js")
 const { ContextStore } = await load("ContextStore.js")
 const SqliteStore = await load("SqliteStore.js")
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? Number(process.argv[i + 1]) : fallback
-}
 const quick = process.argv.includes("--quick")
-const N = arg("n", quick ? 20_000 : 200_000)
+const N = numberArg("n", quick ? 20_000 : 200_000)
 const UPDATES = quick ? 5_000 : 50_000
-const RECOVER = arg("contexts", 100_000)
+const RECOVER = numberArg("contexts", 100_000)
 
 const value = (i) => ({ name: `context ${i}`, count: i, tags: ["a", "b", "c"], nested: { ok: true, at: 1_700_000_000_000 + i } })
 
