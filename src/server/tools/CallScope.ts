@@ -10,8 +10,8 @@
  *
  * A request Scope nobody claimed (the call was refused before its handler ran) is empty: nothing
  * on that path may use a `Scope` (the route's types do not provide one), so it is dropped
- * without closing. Scopes are made ahead in batches, since a Scope is made by an Effect and the
- * engine's step is plain code.
+ * without closing. Scopes are made ahead, since a Scope is made by an Effect and the engine's
+ * step is plain code: the calls that claim them top the stock up (`refill`).
  *
  * @since 0.1.0
  */
@@ -20,21 +20,32 @@ import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import type { PerRequest } from "../../protocol/Router.js"
 
-const BATCH = 256
+const BATCH = 64
 
 /** Request Scopes not claimed yet. */
 const unclaimed = new WeakSet<Scope.CloseableScope>()
-let made: Array<Scope.CloseableScope> = []
+const made: Array<Scope.CloseableScope> = []
 
 const makeBatch = Effect.all(Array.from({ length: BATCH }, () => Scope.make()))
 
 /** A fresh, unclaimed Scope. */
 export const fresh = (): Scope.CloseableScope => {
-  if (made.length === 0) made = Effect.runSync(makeBatch)
+  // Only when the calls have not kept the stock up (see `refill`): a run of its own.
+  if (made.length === 0) made.push(...Effect.runSync(makeBatch))
   const scope = made.pop()!
   unclaimed.add(scope)
   return scope
 }
+
+/**
+ * Tops up the stock of Scopes, in the claiming call's own fiber, when it runs low: made there,
+ * Scopes cost a step each and no run of their own (`Effect.runSync` per batch cost more, in a
+ * server, than the context copies this module saves). `undefined` when the stock is enough.
+ */
+export const refill = (): Effect.Effect<void> | undefined =>
+  made.length >= BATCH / 2 ? undefined : Effect.map(makeBatch, (scopes) => {
+    made.push(...scopes)
+  })
 
 /** The `perRequest` service of the `tools/call` route. */
 export const perRequest: PerRequest = { tag: Scope.Scope, make: fresh }

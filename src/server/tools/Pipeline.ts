@@ -217,7 +217,9 @@ export class Pipeline {
         )
       return busy === Effect.void ? answered : Effect.zipRight(busy, answered)
     })
-    return claimed !== undefined ? start(claimed) : Effect.flatMap(Scope.make(), start)
+    if (claimed === undefined) return Effect.flatMap(Scope.make(), start)
+    const refill = CallScope.refill()
+    return refill === undefined ? start(claimed) : Effect.zipRight(refill, start(claimed))
   }
 
   /** The attempts after a retryable first one, on the tool's Schedule; the last exit. */
