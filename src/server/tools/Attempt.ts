@@ -112,10 +112,7 @@ export const inline = (registration: Registration, input: unknown): Effect.Effec
         return restore === Effect.void ? closed : Effect.zipRight(restore, closed)
       })
     }
-    if (claimed !== undefined) {
-      const refill = CallScope.refill()
-      return refill === undefined ? run(claimed, Effect.void) : Effect.zipRight(refill, run(claimed, Effect.void))
-    }
+    if (claimed !== undefined) return CallScope.stocked(run(claimed, Effect.void))
     return Effect.flatMap(Scope.make(), (scope) =>
       Effect.zipRight(
         FiberRef.set(FiberRef.currentContext, Context.add(context, Scope.Scope, scope)),

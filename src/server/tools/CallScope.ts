@@ -11,7 +11,7 @@
  * A request Scope nobody claimed (the call was refused before its handler ran) is empty: nothing
  * on that path may use a `Scope` (the route's types do not provide one), so it is dropped
  * without closing. Scopes are made ahead, since a Scope is made by an Effect and the engine's
- * step is plain code: the calls that claim them top the stock up (`refill`).
+ * step is plain code: the calls that claim them top the stock up (`stocked`).
  *
  * @since 0.1.0
  */
@@ -30,22 +30,24 @@ const makeBatch = Effect.all(Array.from({ length: BATCH }, () => Scope.make()))
 
 /** A fresh, unclaimed Scope. */
 export const fresh = (): Scope.CloseableScope => {
-  // Only when the calls have not kept the stock up (see `refill`): a run of its own.
+  // Only when the calls have not kept the stock up (see `stocked`): a run of its own.
   if (made.length === 0) made.push(...Effect.runSync(makeBatch))
   const scope = made.pop()!
   unclaimed.add(scope)
   return scope
 }
 
+const topUp = Effect.map(makeBatch, (scopes) => {
+  made.push(...scopes)
+})
+
 /**
- * Tops up the stock of Scopes, in the claiming call's own fiber, when it runs low: made there,
- * Scopes cost a step each and no run of their own (`Effect.runSync` per batch cost more, in a
- * server, than the context copies this module saves). `undefined` when the stock is enough.
+ * `effect`, run after topping up the stock of Scopes when it runs low, in the claiming call's
+ * own fiber: made there, Scopes cost a step each and no run of their own (`Effect.runSync` per
+ * batch cost more, in a server, than the context copies this module saves).
  */
-export const refill = (): Effect.Effect<void> | undefined =>
-  made.length >= BATCH / 2 ? undefined : Effect.map(makeBatch, (scopes) => {
-    made.push(...scopes)
-  })
+export const stocked = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  made.length >= BATCH / 2 ? effect : Effect.zipRight(topUp, effect)
 
 /** The `perRequest` service of the `tools/call` route. */
 export const perRequest: PerRequest = { tag: Scope.Scope, make: fresh }

@@ -60,7 +60,8 @@ export class IdempotencyStore {
    */
   run(key: string, call: Effect.Effect<CallToolResult, McpError>): Effect.Effect<CallToolResult, McpError> {
     return Effect.withFiberRuntime((fiber) => {
-      const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
+      const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+      const now = clock.unsafeCurrentTimeMillis()
       const existing = this.entries.get(key)
       if (existing !== undefined && existing.expiresAt > now) {
         if (existing.result !== undefined) return Effect.succeed(existing.result)
@@ -72,20 +73,18 @@ export class IdempotencyStore {
       this.order.push(entry)
       this.evict()
       return Effect.onExit(call, (exit) =>
-        Effect.clockWith((clock) =>
-          Effect.sync(() => {
-            const kept = exit._tag === "Success" && exit.value.isError !== true ? exit.value : undefined
-            if (kept === undefined) {
-              if (this.entries.get(key) === entry) this.entries.delete(key)
-            } else {
-              entry.result = kept
-              entry.expiresAt = clock.unsafeCurrentTimeMillis() + this.ttlMs
-            }
-            const waiters = entry.waiters
-            entry.waiters = undefined
-            if (waiters !== undefined) for (const waiter of waiters) waiter(kept)
-          })
-        ))
+        Effect.sync(() => {
+          const kept = exit._tag === "Success" && exit.value.isError !== true ? exit.value : undefined
+          if (kept === undefined) {
+            if (this.entries.get(key) === entry) this.entries.delete(key)
+          } else {
+            entry.result = kept
+            entry.expiresAt = clock.unsafeCurrentTimeMillis() + this.ttlMs
+          }
+          const waiters = entry.waiters
+          entry.waiters = undefined
+          if (waiters !== undefined) for (const waiter of waiters) waiter(kept)
+        }))
     })
   }
 

@@ -107,7 +107,7 @@ export class Pipeline {
         if (missing.length > 0) return Effect.succeed(refusal(registration, new MissingCapabilities({ name: registration.name, missing })))
       }
       const key = meta[IdempotencyKey]
-      const middleware = this.settings.middleware.length === 0 ? management.middleware : [...this.settings.middleware, ...management.middleware]
+      const middleware = registration.middleware ??= [...this.settings.middleware, ...management.middleware]
       const answered = middleware.length === 0 && typeof key !== "string"
         ? this.admit(registration, input, clock, fiber, status.runtimeFlags)
         : this.guarded(registration, input, meta, clock, middleware, key)
@@ -217,9 +217,7 @@ export class Pipeline {
         )
       return busy === Effect.void ? answered : Effect.zipRight(busy, answered)
     })
-    if (claimed === undefined) return Effect.flatMap(Scope.make(), start)
-    const refill = CallScope.refill()
-    return refill === undefined ? start(claimed) : Effect.zipRight(refill, start(claimed))
+    return claimed === undefined ? Effect.flatMap(Scope.make(), start) : CallScope.stocked(start(claimed))
   }
 
   /** The attempts after a retryable first one, on the tool's Schedule; the last exit. */

@@ -12,6 +12,7 @@ import type * as Tool from "../Tool.js"
 import { CircuitBreaker, defaults } from "./CircuitBreaker.js"
 import * as Lifecycle from "./Lifecycle.js"
 import { ToolMetrics } from "./Metrics.js"
+import type { Middleware } from "./Middleware.js"
 
 /** A state change, as the `onStateChange` hook sees it. */
 export interface StateChange {
@@ -34,6 +35,8 @@ export class Registration {
   /** Completed when the last call of a draining tool ends. */
   idle: (() => void) | undefined
   readonly calls = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
+  /** The manager's middleware then the tool's, joined on the first call (the pipeline's). */
+  middleware: ReadonlyArray<Middleware> | undefined
   readonly breaker: CircuitBreaker
   readonly metrics: ToolMetrics
   /** The sunset as epoch milliseconds (`undefined`: none). */
