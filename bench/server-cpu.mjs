@@ -4,6 +4,8 @@
 // bare-Node floor, side by side. CPU time is read from /proc/<pid>/stat of the server process
 // alone, so it holds on a busy machine where calls/s do not (the driver and other work share the
 // cores). Rounds alternate between the servers; medians. Linux only (reads /proc).
+// `MCX_BENCH_BASELINE=<path of another build's mcx.js>` adds that build as a row, to compare two
+// versions of ours in the same run.
 //   node bench/server-cpu.mjs [--n 50000] [--rounds 3]      (needs `npm run build`)
 import { spawn } from "node:child_process"
 import fs from "node:fs"
@@ -23,7 +25,8 @@ const TICKS = 100
 const servers = [
   { label: "machine-context", args: ["dist/mcx.js", "serve", "--stdio", "--demo", "--db", ":memory:"] },
   { label: "official SDK", args: ["bench/peers/sdk-stdio.mjs"] },
-  { label: "bare Node floor", args: ["bench/peers/raw-stdio.mjs"] }
+  { label: "bare Node floor", args: ["bench/peers/raw-stdio.mjs"] },
+  ...(process.env.MCX_BENCH_BASELINE ? [{ label: "baseline build", args: [path.resolve(process.env.MCX_BENCH_BASELINE), "serve", "--stdio", "--demo", "--db", ":memory:"] }] : [])
 ]
 
 /** Starts a server and initializes a session with it. */
