@@ -10,7 +10,8 @@
 // ratios, then the verdict on the targets. A ratio comes with the interquartile range of its
 // pairs; "❌≈" marks a missed target whose threshold lies inside that range (not distinguishable
 // from noise in this run). Last, bench/pipeline.mjs: the tool pipeline's cost per call, in process,
-// and bench/server-cpu.mjs: each stdio server's own CPU per tools/call at 64 in flight.
+// bench/server-cpu.mjs: each stdio server's own CPU per tools/call at 64 in flight, and
+// bench/pipeline-e2e.mjs: one server of ours with and without the pipeline on tools/call.
 //
 //   node bench/run.mjs [--transport stdio|http|stdio,http] [--quick] [--rounds N] [--check] …
 //   node bench/run.mjs --help
@@ -606,6 +607,9 @@ const main = async () => {
       // The same calls in a server: its own CPU per tools/call beside the SDK's and the floor's.
       const serverCpu = spawnSync(process.execPath, [path.join(HERE, "server-cpu.mjs"), ...(cli.quick ? ["--n", "20000", "--rounds", "2"] : [])], { stdio: "inherit" })
       codes.push(serverCpu.status === 0 ? 0 : 2)
+      // One server of ours with tools/call through the pipeline and straight to the handler.
+      const endToEnd = spawnSync(process.execPath, [path.join(HERE, "pipeline-e2e.mjs"), ...(cli.quick ? ["--n", "20000", "--rounds", "2"] : [])], { stdio: "inherit" })
+      codes.push(endToEnd.status === 0 ? 0 : 2)
     }
     if (cfg.context && !aborted) {
       const run = spawnSync(process.execPath, [path.join(HERE, "context.mjs"), ...(cli.quick ? ["--quick"] : [])], { stdio: "inherit" })
