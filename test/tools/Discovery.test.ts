@@ -98,4 +98,29 @@ describe("live discovery", () => {
       expect(answer.result.resultType).toBe("complete")
       expect(managementOf(answer, "plain")).toMatchObject({ version: "1.0.0", state: "ready", inFlight: 0 })
     }))
+
+  it.scoped("each listed entry is the tool's definition with its management `_meta` added, whatever the tool's own `_meta` and description hold", () =>
+    Effect.gen(function*() {
+      const tricky = "}}} {\"a\":1} \\\" ,"
+      const tools = [
+        Tool.make("own-meta", { description: tricky, input: Schema.Struct({ q: Schema.String }), _meta: { "x/one": { nested: tricky }, "x/two": [tricky] } }, () => Effect.succeed("ok")),
+        Tool.make("no-meta", { input: Schema.Struct({}), output: Schema.Struct({ n: Schema.Number }) }, () => Effect.succeed({ n: 1 })),
+        Tool.make("old", { input: Schema.Struct({}), deprecated: { message: tricky, sunset: "2099-01-01" }, _meta: { "x/three": null } }, () => Effect.succeed("ok"))
+      ]
+      const { peer } = yield* serverWith({ tools })
+      const client = yield* peer()
+      const answer = yield* ask(client, 1, "tools/list")
+      for (const tool of tools) {
+        const { _meta, description, ...definition } = tool.wire()
+        const listed = answer.result.tools.find((t: any) => t.name === tool.name)
+        const { _meta: listedMeta, description: listedDescription, ...listedDefinition } = listed
+        expect(listedDefinition).toEqual(definition)
+        const deprecated = tool.management.deprecated
+        expect(listedDescription).toBe(deprecated === undefined ? description : `${description === undefined ? "" : `${description} `}(Deprecated: ${deprecated.message}; sunset ${deprecated.sunset})`)
+        const { ["machine-context/tool"]: management, ...ownMeta } = listedMeta
+        expect(ownMeta).toEqual(_meta ?? {})
+        expect(management).toMatchObject({ version: "1.0.0", versions: ["1.0.0"], state: "ready", health: "healthy", breaker: "closed", inFlight: 0 })
+        expect(management.deprecated).toEqual(deprecated)
+      }
+    }))
 })

@@ -112,10 +112,10 @@ export const infoOf = (registration: Registration, versions: ReadonlyArray<strin
 /**
  * The static part of the `tools/list` entry of a default version, as JSON text to complete with
  * `withLive`: the tool's definition, its description marked when deprecated, and
- * `_meta["machine-context/tool"]` without its live members. The text is the entry's JSON minus
- * its last three closing braces (the management object, `_meta`, the entry), which are written
- * last on purpose, so the live members go in by concatenation: the schemas are encoded once per
- * change of the tool list, not on every `tools/list`.
+ * `_meta["machine-context/tool"]` without its live members. The text is written as an open
+ * entry, an open `_meta` and an open management object (in that order, last), each made from
+ * the members of a serialized object, so the live members go in by concatenation: the schemas
+ * are encoded once per change of the tool list, not on every `tools/list`.
  */
 export const staticText = (registration: Registration, versions: ReadonlyArray<string>): string => {
   const { _meta, description, ...definition } = registration.tool.wire()
@@ -130,9 +130,12 @@ export const staticText = (registration: Registration, versions: ReadonlyArray<s
     capabilities: capabilityNames(capabilitiesOf(registration.tool)),
     ...(deprecated === undefined ? {} : { deprecated })
   }
-  const entry = { ...definition, ...(marked === undefined ? {} : { description: marked }), _meta: { ...meta, [ToolMetaKey]: management } }
-  return JSON.stringify(entry).slice(0, -3)
+  const entry = { ...definition, ...(marked === undefined ? {} : { description: marked }) }
+  return `{${members(entry)},"_meta":{${members(meta)}${Object.keys(meta).length === 0 ? "" : ","}${JSON.stringify(ToolMetaKey)}:{${members(management)}`
 }
+
+/** The members of `object` as JSON text: its serialization without the enclosing braces. */
+const members = (object: object): string => JSON.stringify(object).slice(1, -1)
 
 /** The live members of a `tools/list` entry at `now` (state, health, breaker, calls in flight), as JSON object members. */
 export const liveText = (registration: Registration, now: number): string => {
