@@ -58,10 +58,11 @@ export interface Stats {
   readonly waiting: number
 }
 
-/** The workers of every pool under one bound (a manager's): alive now, the most alive at once so far, jobs waiting, idle workers terminated to make room for another pool's. */
+/** The workers of every pool under one bound (a manager's): alive now, running a job now, the most alive at once so far, jobs waiting, idle workers terminated to make room for another pool's. */
 export interface Workers {
   readonly maxWorkers: number
   readonly live: number
+  readonly busy: number
   readonly peak: number
   readonly waiting: number
   readonly retired: number
@@ -115,7 +116,7 @@ interface Entry {
   retiring: boolean
 }
 
-/** A job, from its arrival until its answer. */
+/** A job, from its arrival until its answer (`detach`: once running, stops listening to its worker). */
 interface Job {
   readonly pool: Pool
   readonly message: unknown
@@ -132,6 +133,7 @@ const closedError = () => new IsolationError({ reason: "closed", message: "the w
 /** The bound shared by pools: workers alive, idle ones (longest idle first), and the queue of jobs waiting for a worker. */
 class Bound {
   live = 0
+  busy = 0
   peak = 0
   retiring = 0
   retired = 0
@@ -141,7 +143,7 @@ class Bound {
   constructor(readonly max: number) {}
 
   workers(): Workers {
-    return { maxWorkers: this.max, live: this.live, peak: this.peak, waiting: this.queue.length, retired: this.retired }
+    return { maxWorkers: this.max, live: this.live, busy: this.busy, peak: this.peak, waiting: this.queue.length, retired: this.retired }
   }
 
   /** Runs `message` in a worker of `pool` (waiting in the queue for one); the canceler of an interrupted job. */
@@ -248,7 +250,9 @@ class Bound {
     }
     const onExit = (code: number) =>
       answer(Effect.fail(new IsolationError({ reason: entry.pool.closed ? "closed" : "exit", message: `isolated worker exited with code ${code}` })))
+    this.busy++
     job.detach = () => {
+      this.busy--
       worker.off("message", onMessage)
       worker.off("error", onError)
       worker.off("exit", onExit)
