@@ -70,7 +70,7 @@ describe("the worker bound of shared pools", () => {
       expect(stats.reduce((sum, s) => sum + s.started - s.exited, 0)).toBe(workers.live)
     }), { timeout: 60_000 })
 
-  it.scoped("serves waiting jobs in arrival order: a later job of the idle worker's limit does not overtake", () =>
+  it.scoped("gives a limit without workers the next free worker when its job is older: a younger job of the worker's limit does not overtake", () =>
     Effect.gen(function*() {
       const shared = yield* WorkerPool.makeShared({ maxWorkers: 1 })
       const [a, b] = yield* Effect.forEach([32, 48], (memoryMb) => shared.acquire(memoryMb))
@@ -89,6 +89,27 @@ describe("the worker bound of shared pools", () => {
       expect(a!.stats().started).toBe(2)
       expect(b!.stats().started).toBe(1)
       expect(shared.workers()).toMatchObject({ peak: 1, retired: 2, waiting: 0 })
+    }), { timeout: 60_000 })
+
+  it.scoped("evens out the workers of two limits with jobs waiting, then keeps them (idle ones included)", () =>
+    Effect.gen(function*() {
+      const shared = yield* WorkerPool.makeShared({ maxWorkers: 4 })
+      const [a, b] = yield* Effect.forEach([32, 48], (memoryMb) => shared.acquire(memoryMb))
+      const first = yield* Effect.forEach([1, 2, 3, 4], () => Effect.fork(a!.run(fixture.href, "limited", { ms: 100 })))
+      yield* until(() => a!.stats().started === 4)
+      // Jobs of the other limit that never end: its demand lasts, whenever the first four end.
+      const hung = yield* Effect.forEach([1, 2, 3, 4], () => Effect.forkScoped(b!.run(fixture.href, "hang", {})))
+      yield* Effect.forEach(first, Fiber.join)
+      yield* until(() => b!.stats().live.length === 2 && a!.stats().live.length === 2)
+      expect(a!.stats()).toMatchObject({ started: 4, exited: 2, waiting: 0 })
+      expect(b!.stats()).toMatchObject({ started: 2, waiting: 2 })
+      expect(shared.workers()).toMatchObject({ live: 4, busy: 2, retired: 2, peak: 4 })
+      // Two of a's workers stay idle: b does not have two fewer workers than a, so its jobs wait for its own.
+      const again = yield* a!.run(fixture.href, "limited", { ms: 1 })
+      expect(a!.stats().live).toContain((again as Limited).threadId)
+      expect(a!.stats().started).toBe(4)
+      yield* Fiber.interruptAll(hung)
+      expect(shared.workers()).toMatchObject({ busy: 0, waiting: 0, retired: 2 })
     }), { timeout: 60_000 })
 
   it.scoped("keeps three limits of isolated tools in a manager within maxWorkers; every call answered", () =>

@@ -8,13 +8,17 @@
  *
  * Pools that share a bound (`makeShared`: one pool per heap limit, the pools of one
  * `ToolManager`) have at most `maxWorkers` workers alive together, whatever their limits: a
- * worker counts from its start until its thread has exited. Jobs are served in arrival order
- * (one queue for all the pools): the first waiting job gets an idle worker of its pool, else a
- * new one while the bound allows, else the idle worker of another pool that has waited longest
- * is terminated to make room for it (it starts once that thread has exited); otherwise it
- * waits for a worker to finish. A later job never takes what an earlier one is waiting for.
- * The queue holds only calls already admitted by the pipeline, so it is bounded by the
- * manager's concurrency limits (beyond them calls are refused as overloaded).
+ * worker counts from its start until its thread has exited. Each pool serves its calls in
+ * arrival order with its own workers, which stay for its next calls. A free slot goes to the
+ * pool with calls waiting that has the fewest workers (ties: the oldest call). A worker that is
+ * free (idle, or just done) is terminated to make room for a pool with calls waiting when that
+ * pool has no worker and its oldest call is older than any waiting for the worker's own pool
+ * (so limits take turns when there are more than `maxWorkers`), or when that pool has at least
+ * two fewer workers (so shares even out, and do not swing back and forth). No call waits for
+ * anything but a running call's end or a thread's exit, and a pool without workers is served
+ * by age, so nothing deadlocks or starves. The queues hold only calls already admitted by the
+ * pipeline, so they are bounded by the manager's concurrency limits (beyond them calls are
+ * refused as overloaded).
  *
  * @example
  * ```ts
@@ -99,26 +103,32 @@ parentPort.on("message", async ({ moduleUrl, exportName, input }) => {
 
 type Reply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string }
 
-/** One pool's state. */
+/** One pool's state: its workers, its queue (oldest first), and its share of the bound. */
 interface Pool {
   readonly memoryMb: number
   readonly live: Map<number, Entry>
+  readonly idle: Array<Entry>
+  readonly queue: Array<Job>
+  /** Workers alive and not retiring. */
+  count: number
+  /** Workers of other pools retiring to make room for this one. */
+  reserved: number
   started: number
   exited: number
-  waiting: number
   closed: boolean
 }
 
-/** A worker alive (from its start until its exit). */
+/** A worker alive (from its start until its exit); `retiringFor`: the pool its slot goes to. */
 interface Entry {
   readonly worker: Worker
   readonly pool: Pool
-  retiring: boolean
+  retiringFor: Pool | undefined
 }
 
 /** A job, from its arrival until its answer (`detach`: once running, stops listening to its worker). */
 interface Job {
   readonly pool: Pool
+  readonly seq: number
   readonly message: unknown
   readonly resume: (effect: Effect.Effect<unknown, IsolationError>) => void
   entry: Entry | undefined
@@ -130,74 +140,96 @@ const terminate = (worker: Worker): Effect.Effect<void> => Effect.promise(() => 
 
 const closedError = () => new IsolationError({ reason: "closed", message: "the worker pool is closed" })
 
-/** The bound shared by pools: workers alive, idle ones (longest idle first), and the queue of jobs waiting for a worker. */
+/** A pool's workers, counting those coming to it. */
+const share = (pool: Pool): number => pool.count + pool.reserved
+
+/**
+ * Whether a free worker of `from` (idle, or just done) should make room for `to`, a pool with
+ * calls waiting: when `to` has no worker (and `from` has no call waiting, or a younger one), or
+ * at least two fewer than `from` (so shares even out without swinging back and forth).
+ */
+const yields = (from: Pool, to: Pool): boolean => {
+  if (share(to) > 0) return share(to) + 1 < share(from)
+  const waiting = from.queue[0]
+  return waiting === undefined || to.queue[0]!.seq < waiting.seq
+}
+
+/**
+ * The bound shared by pools. Each pool serves its own queue in order with its own workers;
+ * free slots go to the pool with calls waiting that has the fewest workers (ties: the oldest
+ * call); a free worker makes room for another pool as `yields` says, the pool being terminated
+ * first (its slot counts until its thread has exited).
+ */
 class Bound {
   live = 0
   busy = 0
   peak = 0
-  retiring = 0
   retired = 0
-  private readonly idle: Array<Entry> = []
-  private readonly queue: Array<Job> = []
+  private seq = 0
+  private readonly pools = new Set<Pool>()
 
   constructor(readonly max: number) {}
 
   workers(): Workers {
-    return { maxWorkers: this.max, live: this.live, busy: this.busy, peak: this.peak, waiting: this.queue.length, retired: this.retired }
+    let waiting = 0
+    for (const pool of this.pools) waiting += pool.queue.length
+    return { maxWorkers: this.max, live: this.live, busy: this.busy, peak: this.peak, waiting, retired: this.retired }
   }
 
-  /** Runs `message` in a worker of `pool` (waiting in the queue for one); the canceler of an interrupted job. */
+  /** A new pool under this bound. */
+  pool(memoryMb: number): Pool {
+    const pool: Pool = { memoryMb, live: new Map(), idle: [], queue: [], count: 0, reserved: 0, started: 0, exited: 0, closed: false }
+    this.pools.add(pool)
+    return pool
+  }
+
+  /** Runs `message` in a worker of `pool` (waiting in its queue for one); the canceler of an interrupted job. */
   submit(pool: Pool, message: unknown, resume: Job["resume"]): Effect.Effect<void> {
-    const job: Job = { pool, message, resume, entry: undefined, done: false, detach: () => {} }
-    this.queue.push(job)
-    pool.waiting++
+    const job: Job = { pool, seq: this.seq++, message, resume, entry: undefined, done: false, detach: () => {} }
+    pool.queue.push(job)
     this.pump()
     return Effect.suspend(() => this.cancel(job))
   }
 
-  /**
-   * Serves the queue in order: each job gets an idle worker of its pool or a new one; a job
-   * that cannot is covered by a retirement under way, or retires the idle worker that has
-   * waited longest. The first job nothing can serve stops the walk (later ones wait behind it).
-   */
+  /** The pool with calls waiting (not all covered by workers coming to it) and the fewest workers; ties: the oldest call. */
+  private neediest(except?: Pool): Pool | undefined {
+    let best: Pool | undefined
+    for (const pool of this.pools) {
+      if (pool === except || pool.queue.length <= pool.reserved) continue
+      if (best === undefined || share(pool) < share(best) || (share(pool) === share(best) && pool.queue[0]!.seq < best.queue[0]!.seq)) best = pool
+    }
+    return best
+  }
+
+  /** Own idle workers to own queues, free slots to the neediest pools, idle workers that yield to them. */
   private pump(): void {
-    let covered = this.retiring
-    let at = 0
-    while (at < this.queue.length) {
-      const job = this.queue[at]!
-      const entry = this.takeIdle(job.pool) ?? (this.live < this.max ? this.spawn(job.pool) : undefined)
+    for (const pool of this.pools) {
+      while (pool.idle.length > 0 && pool.queue.length > 0) this.start(pool.queue.shift()!, pool.idle.pop()!)
+    }
+    for (let to = this.neediest(); to !== undefined && this.live < this.max; to = this.neediest()) {
+      const job = to.queue.shift()!
+      const entry = this.spawn(to)
       if (entry instanceof IsolationError) {
-        this.dequeue(at)
         job.done = true
         job.resume(Effect.fail(entry))
-      } else if (entry !== undefined) {
-        this.dequeue(at)
-        this.start(job, entry)
-      } else if (covered > 0) {
-        covered--
-        at++
       } else {
-        const victim = this.idle.shift()
-        if (victim === undefined) return
-        victim.retiring = true
-        this.retiring++
-        this.retired++
-        victim.worker.terminate().catch(() => undefined)
-        at++
+        this.start(job, entry)
       }
     }
-  }
-
-  private dequeue(at: number): void {
-    this.queue[at]!.pool.waiting--
-    this.queue.splice(at, 1)
-  }
-
-  private takeIdle(pool: Pool): Entry | undefined {
-    for (let at = this.idle.length - 1; at >= 0; at--) {
-      if (this.idle[at]!.pool === pool) return this.idle.splice(at, 1)[0]
+    for (let to = this.neediest(); to !== undefined; to = this.neediest()) {
+      const from = [...this.pools].filter((pool) => pool !== to && pool.idle.length > 0 && yields(pool, to)).sort((a, b) => share(b) - share(a))[0]
+      if (from === undefined) return
+      this.retire(from.idle.shift()!, to)
     }
-    return undefined
+  }
+
+  /** Terminates `entry`'s worker to make room for `to` (which the slot goes to once the thread has exited). */
+  private retire(entry: Entry, to: Pool): void {
+    entry.retiringFor = to
+    entry.pool.count--
+    to.reserved++
+    this.retired++
+    entry.worker.terminate().catch(() => undefined)
   }
 
   /** Starts a worker in `pool`; the error when its thread cannot start. */
@@ -211,18 +243,20 @@ class Bound {
     } catch (error) {
       return new IsolationError({ reason: "crash", message: `isolated worker could not start: ${error instanceof Error ? error.message : String(error)}` })
     }
-    const entry: Entry = { worker, pool, retiring: false }
+    const entry: Entry = { worker, pool, retiringFor: undefined }
     const threadId = worker.threadId
     pool.started++
+    pool.count++
     pool.live.set(threadId, entry)
     this.peak = Math.max(this.peak, ++this.live)
     worker.once("exit", () => {
       pool.exited++
       pool.live.delete(threadId)
       this.live--
-      if (entry.retiring) this.retiring--
-      const at = this.idle.indexOf(entry)
-      if (at >= 0) this.idle.splice(at, 1)
+      if (entry.retiringFor === undefined) pool.count--
+      else entry.retiringFor.reserved--
+      const at = pool.idle.indexOf(entry)
+      if (at >= 0) pool.idle.splice(at, 1)
       this.pump()
     })
     // An idle worker that fails is dropped by its exit; a busy one's job reports it.
@@ -263,19 +297,24 @@ class Bound {
     worker.postMessage(job.message)
   }
 
-  /** A worker whose job succeeded: to the next job of its pool, or idle (unless its pool is closing: it is being terminated). */
+  /**
+   * A worker whose job succeeded: it makes room for the neediest other pool when it yields to
+   * it, else serves its own queue or waits idle (unless its pool is closing: it is being terminated).
+   */
   private release(entry: Entry): void {
     if (entry.pool.closed) return
-    this.idle.push(entry)
+    const to = this.neediest(entry.pool)
+    if (to !== undefined && yields(entry.pool, to)) return this.retire(entry, to)
+    entry.pool.idle.push(entry)
     this.pump()
   }
 
-  /** An interrupted job: out of the queue, or its worker terminated. */
+  /** An interrupted job: out of its queue, or its worker terminated. */
   private cancel(job: Job): Effect.Effect<void> {
     if (job.done) return Effect.void
     job.done = true
     if (job.entry === undefined) {
-      this.dequeue(this.queue.indexOf(job))
+      job.pool.queue.splice(job.pool.queue.indexOf(job), 1)
       this.pump()
       return Effect.void
     }
@@ -286,8 +325,8 @@ class Bound {
   /** Closes `pool`: its waiting jobs fail, its workers are terminated (awaited). */
   close(pool: Pool): Effect.Effect<void> {
     pool.closed = true
-    for (const job of this.queue.filter((job) => job.pool === pool)) {
-      this.dequeue(this.queue.indexOf(job))
+    this.pools.delete(pool)
+    for (const job of pool.queue.splice(0)) {
       job.done = true
       job.resume(Effect.fail(closedError()))
     }
@@ -298,7 +337,7 @@ class Bound {
 /** Makes a pool under `bound` in the current Scope; closing it terminates its workers. */
 const makeUnder = (bound: Bound, memoryMb: number): Effect.Effect<WorkerPool, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const pool: Pool = { memoryMb, live: new Map(), started: 0, exited: 0, waiting: 0, closed: false }
+    const pool = bound.pool(memoryMb)
     yield* Effect.addFinalizer(() => Effect.suspend(() => bound.close(pool)))
     return {
       size: bound.max,
@@ -308,7 +347,7 @@ const makeUnder = (bound: Bound, memoryMb: number): Effect.Effect<WorkerPool, ne
           if (pool.closed) return resume(Effect.fail(closedError()))
           return bound.submit(pool, { moduleUrl, exportName, input }, resume)
         }),
-      stats: () => ({ started: pool.started, exited: pool.exited, live: [...pool.live.keys()], waiting: pool.waiting }),
+      stats: () => ({ started: pool.started, exited: pool.exited, live: [...pool.live.keys()], waiting: pool.queue.length }),
       workers: () => bound.workers()
     }
   })
