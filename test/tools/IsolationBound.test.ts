@@ -70,22 +70,24 @@ describe("the worker bound of shared pools", () => {
       expect(stats.reduce((sum, s) => sum + s.started - s.exited, 0)).toBe(workers.live)
     }), { timeout: 60_000 })
 
-  it.scoped("gives a limit without workers the next free worker when its job is older: a younger job of the worker's limit does not overtake", () =>
+  it.scoped("lets a limit without workers wait for at most a turn of younger jobs of another limit", () =>
     Effect.gen(function*() {
       const shared = yield* WorkerPool.makeShared({ maxWorkers: 1 })
       const [a, b] = yield* Effect.forEach([32, 48], (memoryMb) => shared.acquire(memoryMb))
       const order: Array<string> = []
       const run = (label: string, pool: WorkerPool.WorkerPool, ms: number) =>
         Effect.fork(Effect.tap(pool.run(fixture.href, "limited", { ms }), () => Effect.sync(() => order.push(label))))
-      // In this order (each submitted once the one before is: the outcome is the same whether or not a1 is still running).
+      // In this order: a1 (running), b (waiting, no worker), then younger jobs of a's limit.
       const a1 = yield* run("a1", a!, 100)
       yield* until(() => a!.stats().started === 1)
-      const b1 = yield* run("b1", b!, 1)
-      yield* until(() => b!.stats().waiting + b!.stats().started === 1)
-      const a2 = yield* run("a2", a!, 1)
-      yield* Fiber.join(Fiber.zip(Fiber.zip(a1, b1), a2))
-      expect(order).toEqual(["a1", "b1", "a2"])
-      // a1's worker was retired for b1, and b1's for a2.
+      const b1 = yield* run("b", b!, 1)
+      yield* until(() => b!.stats().waiting === 1)
+      const younger = yield* Effect.forEach(Array.from({ length: WorkerPool.turn + 8 }, () => "a"), (label) => run(label, a!, 1))
+      yield* Fiber.join(Fiber.zip(a1, b1))
+      yield* Fiber.joinAll(younger)
+      // a1, then a turn of younger jobs on a's warm worker, then b, then the rest of a's.
+      expect(order.indexOf("b")).toBe(1 + WorkerPool.turn)
+      expect(order.length).toBe(WorkerPool.turn + 10)
       expect(a!.stats().started).toBe(2)
       expect(b!.stats().started).toBe(1)
       expect(shared.workers()).toMatchObject({ peak: 1, retired: 2, waiting: 0 })

@@ -12,12 +12,13 @@
  * arrival order with its own workers, which stay for its next calls. A free slot goes to the
  * pool with calls waiting that has the fewest workers (ties: the oldest call). A worker that is
  * free (idle, or just done) is terminated to make room for a pool with calls waiting when that
- * pool has no worker and its oldest call is older than any waiting for the worker's own pool
- * (so limits take turns when there are more than `maxWorkers`), or when that pool has at least
- * two fewer workers (so shares even out, and do not swing back and forth). No call waits for
- * anything but a running call's end or a thread's exit, and a pool without workers is served
- * by age, so nothing deadlocks or starves. The queues hold only calls already admitted by the
- * pipeline, so they are bounded by the manager's concurrency limits (beyond them calls are
+ * pool has no worker and either the worker's own pool has no call waiting or `turn` younger
+ * calls of other pools have started meanwhile (limits take turns when there are more of them
+ * than `maxWorkers`, each turn paying for a thread's restart), or when that pool has at least
+ * two fewer workers (shares even out, and do not swing back and forth). No call waits for
+ * anything but a running call's end or a thread's exit, and a pool without workers waits at
+ * most a turn, so nothing deadlocks or starves. The queues hold only calls already admitted by
+ * the pipeline, so they are bounded by the manager's concurrency limits (beyond them calls are
  * refused as overloaded).
  *
  * @example
@@ -113,6 +114,8 @@ interface Pool {
   count: number
   /** Workers of other pools retiring to make room for this one. */
   reserved: number
+  /** Calls of other pools younger than its oldest that started while it had calls waiting and no worker. */
+  skipped: number
   started: number
   exited: number
   closed: boolean
@@ -143,16 +146,18 @@ const closedError = () => new IsolationError({ reason: "closed", message: "the w
 /** A pool's workers, counting those coming to it. */
 const share = (pool: Pool): number => pool.count + pool.reserved
 
+/** Younger calls of other limits that a limit with calls waiting and no worker lets start before a free worker makes room for it. */
+export const turn = 32
+
 /**
  * Whether a free worker of `from` (idle, or just done) should make room for `to`, a pool with
- * calls waiting: when `to` has no worker (and `from` has no call waiting, or a younger one), or
- * at least two fewer than `from` (so shares even out without swinging back and forth).
+ * calls waiting: when `to` has no worker and `from` has no call waiting or `to` has let `turn`
+ * younger calls start (limits take turns, a restart paid for by a turn's calls), or when `to`
+ * has at least two fewer workers (shares even out without swinging back and forth).
  */
-const yields = (from: Pool, to: Pool): boolean => {
-  if (share(to) > 0) return share(to) + 1 < share(from)
-  const waiting = from.queue[0]
-  return waiting === undefined || to.queue[0]!.seq < waiting.seq
-}
+const yields = (from: Pool, to: Pool): boolean =>
+  share(to) > 0 ? share(to) + 1 < share(from) : from.queue.length === 0 || to.skipped >= turn
+
 
 /**
  * The bound shared by pools. Each pool serves its own queue in order with its own workers;
@@ -178,7 +183,7 @@ class Bound {
 
   /** A new pool under this bound. */
   pool(memoryMb: number): Pool {
-    const pool: Pool = { memoryMb, live: new Map(), idle: [], queue: [], count: 0, reserved: 0, started: 0, exited: 0, closed: false }
+    const pool: Pool = { memoryMb, live: new Map(), idle: [], queue: [], count: 0, reserved: 0, skipped: 0, started: 0, exited: 0, closed: false }
     this.pools.add(pool)
     return pool
   }
@@ -228,6 +233,7 @@ class Bound {
     entry.retiringFor = to
     entry.pool.count--
     to.reserved++
+    to.skipped = 0
     this.retired++
     entry.worker.terminate().catch(() => undefined)
   }
@@ -247,6 +253,7 @@ class Bound {
     const threadId = worker.threadId
     pool.started++
     pool.count++
+    pool.skipped = 0
     pool.live.set(threadId, entry)
     this.peak = Math.max(this.peak, ++this.live)
     worker.once("exit", () => {
@@ -268,6 +275,9 @@ class Bound {
   private start(job: Job, entry: Entry): void {
     const worker = entry.worker
     job.entry = entry
+    for (const pool of this.pools) {
+      if (share(pool) === 0 && pool.queue.length > 0 && pool.queue[0]!.seq < job.seq) pool.skipped++
+    }
     const answer = (effect: Effect.Effect<unknown, IsolationError>) => {
       job.detach()
       job.done = true
