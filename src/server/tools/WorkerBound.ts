@@ -84,7 +84,6 @@ export const turn = 32
 const yields = (from: Pool, to: Pool): boolean =>
   share(to) > 0 ? share(to) + 1 < share(from) : from.queue.length === 0 || to.skipped >= turn
 
-
 /**
  * The bound shared by pools. Each pool serves its own queue in order with its own workers;
  * free slots go to the pool with calls waiting that has the fewest workers (ties: the oldest
