@@ -140,7 +140,8 @@ describe("isolated tools", () => {
       const manager = yield* Scope.extend(ToolManager.make({ isolation: { maxWorkers: 3 } }), scope)
       yield* Scope.extend(manager.register(tool), scope)
       const pool = poolOf(tool)
-      const calls = yield* Effect.fork(Effect.forEach([1, 2, 3], () => manager.call("held", { ms: 20 }), { concurrency: "unbounded" }))
+      // Long enough that no call ends before the third starts (a worker freed early would serve it, and three would never be alive).
+      const calls = yield* Effect.fork(Effect.forEach([1, 2, 3], () => manager.call("held", { ms: 200 }), { concurrency: "unbounded" }))
       yield* until(() => pool.stats().live.length === 3)
       expect((yield* Fiber.join(calls)).every((result) => result.isError === undefined)).toBe(true)
       expect(pool.stats()).toMatchObject({ started: 3, exited: 0 })

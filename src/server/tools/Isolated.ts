@@ -36,45 +36,71 @@ export interface IsolatedOptions<I, II, O, OI> extends Omit<CommonOptions<I, II,
   readonly poolSize?: number
 }
 
-/** An isolated tool and the worker pools it holds (one per manager it is registered in, shared with that manager's other isolated tools of the same limits). */
+/** An isolated tool and the worker pools it holds (one per manager it is registered in, shared with that manager's other isolated tools of the same limit). */
 export interface Isolated<I, O> extends Tool<I, O, WorkerPool.IsolationError, never> {
   readonly pools: ReadonlySet<WorkerPool.WorkerPool>
 }
 
+// How to make another instance of an isolated tool (`instance`).
+const instances = new WeakMap<Tool<any, any, any, any, any>, () => Tool<any, any, any, any, any>>()
+
+/**
+ * The tool as a `ToolManager` registers it: an isolated tool gets an instance of its own for
+ * each registration (same definition, its own `init` and handler), whose calls run in the pool
+ * that instance's `init` took from that manager. Any other tool is itself.
+ */
+export const instance = <T extends Tool<any, any, any, any, any>>(tool: T): T => (instances.get(tool)?.() ?? tool) as T
+
 /**
  * Makes a tool whose handler runs in a worker thread with a heap limit, in the pool its
  * manager keeps for that limit (held from the tool's initialization until it is unregistered
- * or its manager closes). The input and output are validated by the Schemas here; a timeout or
- * a cancelled call terminates the worker; a crash, an out-of-memory, an exit or a throw is an
- * `IsolationError` result.
+ * or its manager closes; a tool registered in several managers runs each manager's calls in
+ * that manager's pool). The input and output are validated by the Schemas here; a timeout or
+ * a cancelled call terminates the worker (or takes the call out of the queue while it waits for
+ * one); a crash, an out-of-memory, an exit or a throw is an `IsolationError` result.
  */
 export const isolated = <I, II, O = Content, OI = Content>(name: string, options: IsolatedOptions<I, II, O, OI>): Isolated<I, O> => {
   const { module, export: exportName, memoryMb = 256, poolSize = 2, output, ...common } = options
   const moduleUrl = typeof module === "string" ? module : module.href
-  // Each pool held, with the permits that keep this tool to `poolSize` calls in it.
-  const held = new Map<WorkerPool.WorkerPool, Effect.Semaphore>()
   const pools = new Set<WorkerPool.WorkerPool>()
   const encodeInput = Schema.encode(options.input)
   const decodeOutput = output === undefined ? (value: unknown) => Effect.succeed((typeof value === "string" ? value : JSON.stringify(value)) as O) : Schema.decodeUnknown(output)
-  // The manager provides `WorkerPools` to every `init` itself: registering demands nothing.
-  const init = Effect.gen(function*() {
-    const pool = yield* Effect.flatMap(WorkerPool.WorkerPools, (shared) => shared.acquire(memoryMb))
-    const permits = yield* Effect.makeSemaphore(Math.max(1, poolSize))
-    yield* Effect.acquireRelease(
-      Effect.sync(() => held.set(pool, permits) && pools.add(pool)),
-      () => Effect.sync(() => held.delete(pool) && pools.delete(pool))
-    )
-  }) as Effect.Effect<void, never, Scope.Scope>
-  const handler = (input: I): Effect.Effect<O, WorkerPool.IsolationError> =>
-    Effect.suspend(() => {
-      const first = held.entries().next()
-      if (first.done === true) return Effect.fail(new WorkerPool.IsolationError({ reason: "closed", message: `tool ${name} is not initialized` }))
-      const [pool, permits] = first.value
-      return Effect.flatMap(Effect.orDie(encodeInput(input)), (encoded) =>
-        Effect.flatMap(permits.withPermits(1)(pool.run(moduleUrl, exportName, encoded)), (value) => Effect.orDie(decodeOutput(value))))
-    })
-  const tool = output === undefined
-    ? make(name, { ...common, init }, handler as (input: I) => Effect.Effect<Content, WorkerPool.IsolationError>)
-    : make(name, { ...common, output, init }, handler)
-  return Object.assign(tool as Tool<I, O, WorkerPool.IsolationError, never>, { pools })
+  /** An `init` and a handler with the pool that `init` holds, with the permits that keep the calls to `poolSize` in it. */
+  const runner = () => {
+    let held: { readonly pool: WorkerPool.WorkerPool; readonly permits: Effect.Semaphore } | undefined
+    // The manager provides `WorkerPools` to every `init` itself: registering demands nothing.
+    const init = Effect.gen(function*() {
+      const pool = yield* Effect.flatMap(WorkerPool.WorkerPools, (shared) => shared.acquire(memoryMb))
+      const entry = { pool, permits: yield* Effect.makeSemaphore(Math.max(1, poolSize)) }
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          held = entry
+          pools.add(pool)
+        }),
+        () =>
+          Effect.sync(() => {
+            if (held === entry) held = undefined
+            pools.delete(pool)
+          })
+      )
+    }) as Effect.Effect<void, never, Scope.Scope>
+    const handler = (input: I): Effect.Effect<O, WorkerPool.IsolationError> =>
+      Effect.suspend(() => {
+        if (held === undefined) return Effect.fail(new WorkerPool.IsolationError({ reason: "closed", message: `tool ${name} is not initialized` }))
+        const { permits, pool } = held
+        return Effect.flatMap(Effect.orDie(encodeInput(input)), (encoded) =>
+          Effect.flatMap(permits.withPermits(1)(pool.run(moduleUrl, exportName, encoded)), (value) => Effect.orDie(decodeOutput(value))))
+      })
+    return { init, handler }
+  }
+  const first = runner()
+  const made = output === undefined
+    ? make(name, { ...common, init: first.init }, first.handler as (input: I) => Effect.Effect<Content, WorkerPool.IsolationError>)
+    : make(name, { ...common, output, init: first.init }, first.handler)
+  const tool: Isolated<I, O> = Object.assign(made as Tool<I, O, WorkerPool.IsolationError, never>, { pools })
+  instances.set(tool, () => {
+    const next = runner()
+    return { ...tool, handler: next.handler, management: { ...tool.management, init: next.init } }
+  })
+  return tool
 }

@@ -41,6 +41,7 @@ import {
   ToolNotFound
 } from "./errors.js"
 import { IdempotencyStore, type Options as IdempotencyOptions } from "./Idempotency.js"
+import * as Isolated from "./Isolated.js"
 import type { Middleware } from "./Middleware.js"
 import { Pipeline } from "./Pipeline.js"
 import { Registration, type StateChange } from "./Registration.js"
@@ -73,7 +74,7 @@ export interface Options<Tools extends ReadonlyArray<Tool.Any> = ReadonlyArray<T
   readonly onRegistered?: (tool: Discovery.ToolInfo) => Effect.Effect<void>
   readonly onUnregistered?: (tool: Discovery.ToolInfo) => Effect.Effect<void>
   readonly onStateChange?: (change: StateChange) => Effect.Effect<void>
-  /** The worker pools of isolated tools (one per heap size, shared by the tools with that size): at most `maxWorkers` workers each. */
+  /** The worker pools of isolated tools (one per heap size, shared by the tools with that size): at most `maxWorkers` workers in all of them together. */
   readonly isolation?: WorkerPool.SharedOptions
 }
 
@@ -255,7 +256,8 @@ export const make = <const Tools extends ReadonlyArray<Tool.Any> = readonly []>(
         for (const tool of ordered.right) {
           const previous = registry.get(tool.name)?.get(tool.management.version)
           if (previous !== undefined) yield* remove(previous, options.drainTimeoutMs ?? 5000)
-          const registration = new Registration(tool, onStateChange)
+          // An isolated tool gets an instance per registration: its calls use this manager's pool.
+          const registration = new Registration(Isolated.instance(tool), onStateChange)
           servicesOf.set(registration, services)
           const versions = registry.get(tool.name) ?? new Map<string, Registration>()
           versions.set(registration.version, registration)

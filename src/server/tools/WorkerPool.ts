@@ -1,15 +1,25 @@
 /**
- * A pool of `node:worker_threads` workers that run exported functions of ES modules in
- * isolation: each worker has `resourceLimits` (its heap), at most `size` run at once, and
- * further jobs wait for a free worker (the pipeline's concurrency limits bound that queue).
- * A worker that crashes, runs out of memory, exits or throws keeps nothing: the job fails
- * with an `IsolationError` and the worker is replaced by a fresh one on the next job. An
- * interrupted job (timeout, cancellation) terminates its worker. Closing the pool's Scope
- * terminates every worker and waits for their exit.
+ * Pools of `node:worker_threads` workers that run exported functions of ES modules in
+ * isolation: each worker has `resourceLimits` (its heap). A worker that crashes, runs out of
+ * memory, exits or throws keeps nothing: the job fails with an `IsolationError` and the worker
+ * is terminated (the next job gets a fresh one). An interrupted job (timeout, cancellation)
+ * terminates its worker; an interrupted job still waiting for a worker just leaves the queue.
+ * Closing a pool's Scope terminates its workers and waits for their exit.
  *
- * `WorkerPools` shares pools: one per resource limits (the heap size), each with at most
- * `maxWorkers` workers, kept while some user holds it. A `ToolManager` has one, through which
- * its isolated tools with the same limits share their workers.
+ * Pools that share a bound (`makeShared`: one pool per heap limit, the pools of one
+ * `ToolManager`) have at most `maxWorkers` workers alive together, whatever their limits: a
+ * worker counts from its start until its thread has exited. Each pool serves its calls in
+ * arrival order with its own workers, which stay for its next calls. A free slot goes to the
+ * pool with calls waiting that has the fewest workers (ties: the oldest call). A worker that is
+ * free (idle, or just done) is terminated to make room for a pool with calls waiting when that
+ * pool has no worker and either the worker's own pool has no call waiting or `turn` younger
+ * calls of other pools have started meanwhile (limits take turns when there are more of them
+ * than `maxWorkers`, each turn paying for a thread's restart), or when that pool has at least
+ * two fewer workers (shares even out, and do not swing back and forth). No call waits for
+ * anything but a running call's end or a thread's exit, and a pool without workers waits at
+ * most a turn, so nothing deadlocks or starves. The queues hold only calls already admitted by
+ * the pipeline, so they are bounded by the manager's concurrency limits (beyond them calls are
+ * refused as overloaded).
  *
  * @example
  * ```ts
@@ -23,156 +33,82 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
-import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { availableParallelism } from "node:os"
-import { Worker } from "node:worker_threads"
+import { Bound, closedError } from "./WorkerBound.js"
+import type { IsolationError } from "./errors.js"
 
-/** Why an isolated job failed. */
-export const Reason = Schema.Literal("exception", "crash", "exit", "outOfMemory", "closed")
-
-/** An isolated job failed: its function threw, or its worker crashed, exited, ran out of memory or was closed. */
-export class IsolationError extends Schema.TaggedError<IsolationError>()("IsolationError", {
-  reason: Reason,
-  message: Schema.String
-}) {}
+export { IsolationError, Reason } from "./errors.js"
+export { turn } from "./WorkerBound.js"
 
 /** The pool's options. */
 export interface Options {
-  /** Workers running at once. Default 2. */
+  /** Workers alive at once. Default 2. */
   readonly size?: number | undefined
   /** Old-generation heap limit of each worker (MiB). Default 256. */
   readonly memoryMb?: number | undefined
 }
 
-/** What the pool did so far: workers started and exited, and the thread ids alive now. */
+/** What one pool did so far: workers started and exited, the thread ids alive now, jobs waiting for a worker. */
 export interface Stats {
   readonly started: number
   readonly exited: number
   readonly live: ReadonlyArray<number>
+  readonly waiting: number
 }
 
-/** A pool of workers. */
+/** The workers of every pool under one bound (a manager's): alive now, running a job now, the most alive at once so far, jobs waiting, idle workers terminated to make room for another pool's. */
+export interface Workers {
+  readonly maxWorkers: number
+  readonly live: number
+  readonly busy: number
+  readonly peak: number
+  readonly waiting: number
+  readonly retired: number
+}
+
+/** A pool of workers with one heap limit. */
 export interface WorkerPool {
+  /** Workers alive at once at most (shared with the pools under the same bound). */
   readonly size: number
+  readonly memoryMb: number
   /** Runs `exportName` of the module at `moduleUrl` on `input` (JSON) in a worker; its JSON result. */
   readonly run: (moduleUrl: string, exportName: string, input: unknown) => Effect.Effect<unknown, IsolationError>
   readonly stats: () => Stats
+  /** The accounting of the bound this pool shares. */
+  readonly workers: () => Workers
 }
 
-// The worker's bootstrap, evaluated as a script (works the same from `src/` and `dist/`).
-const bootstrap = `
-const { parentPort } = require("node:worker_threads")
-const modules = new Map()
-parentPort.on("message", async ({ moduleUrl, exportName, input }) => {
-  try {
-    let loaded = modules.get(moduleUrl)
-    if (loaded === undefined) { loaded = import(moduleUrl); modules.set(moduleUrl, loaded) }
-    const fn = (await loaded)[exportName]
-    if (typeof fn !== "function") throw new Error("module " + moduleUrl + " exports no function " + exportName)
-    parentPort.postMessage({ ok: true, value: await fn(input) })
-  } catch (error) {
-    parentPort.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) })
-  }
-})
-`
-
-type Reply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string }
-
-/** Makes a pool in the current Scope; closing it terminates the workers. */
-export const make = (options: Options = {}): Effect.Effect<WorkerPool, never, Scope.Scope> =>
+/** Makes a pool under `bound` in the current Scope; closing it terminates its workers. */
+const makeUnder = (bound: Bound, memoryMb: number): Effect.Effect<WorkerPool, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const size = Math.max(1, options.size ?? 2)
-    const memoryMb = options.memoryMb ?? 256
-    const permits = yield* Effect.makeSemaphore(size)
-    const idle: Array<Worker> = []
-    const live = new Map<number, Worker>()
-    let started = 0
-    let exited = 0
-    let closed = false
-
-    const spawn = (): Worker => {
-      const worker = new Worker(bootstrap, {
-        eval: true,
-        resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(1, Math.min(16, memoryMb / 4)) }
-      })
-      const threadId = worker.threadId
-      started++
-      live.set(threadId, worker)
-      worker.once("exit", () => {
-        exited++
-        live.delete(threadId)
-        const at = idle.indexOf(worker)
-        if (at >= 0) idle.splice(at, 1)
-      })
-      // An idle worker that fails is dropped by its exit; a busy one's job reports it.
-      worker.on("error", () => {})
-      return worker
-    }
-
-    const terminate = (worker: Worker): Effect.Effect<void> => Effect.promise(() => worker.terminate().then(() => undefined, () => undefined))
-
-    const job = (worker: Worker, message: unknown): Effect.Effect<unknown, IsolationError> =>
-      Effect.async<unknown, IsolationError>((resume) => {
-        const cleanup = () => {
-          worker.off("message", onMessage)
-          worker.off("error", onError)
-          worker.off("exit", onExit)
-        }
-        const onMessage = (reply: Reply) => {
-          cleanup()
-          if (reply.ok) {
-            idle.push(worker)
-            resume(Effect.succeed(reply.value))
-          } else {
-            resume(Effect.zipRight(terminate(worker), Effect.fail(new IsolationError({ reason: "exception", message: reply.message }))))
-          }
-        }
-        const onError = (error: Error & { code?: string }) => {
-          cleanup()
-          const reason = error.code === "ERR_WORKER_OUT_OF_MEMORY" ? "outOfMemory" : "crash"
-          resume(Effect.zipRight(terminate(worker), Effect.fail(new IsolationError({ reason, message: `isolated worker failed: ${error.message}` }))))
-        }
-        const onExit = (code: number) => {
-          cleanup()
-          resume(Effect.fail(new IsolationError({ reason: closed ? "closed" : "exit", message: `isolated worker exited with code ${code}` })))
-        }
-        worker.on("message", onMessage)
-        worker.on("error", onError)
-        worker.on("exit", onExit)
-        worker.postMessage(message)
-        return Effect.suspend(() => {
-          cleanup()
-          return terminate(worker)
-        })
-      })
-
-    const run = (moduleUrl: string, exportName: string, input: unknown): Effect.Effect<unknown, IsolationError> =>
-      permits.withPermits(1)(Effect.suspend(() => {
-        if (closed) return Effect.fail(new IsolationError({ reason: "closed", message: "the worker pool is closed" }))
-        return job(idle.pop() ?? spawn(), { moduleUrl, exportName, input })
-      }))
-
-    yield* Effect.addFinalizer(() =>
-      Effect.suspend(() => {
-        closed = true
-        return Effect.forEach([...live.values()], terminate, { concurrency: "unbounded", discard: true })
-      })
-    )
-
+    const pool = bound.pool(memoryMb)
+    yield* Effect.addFinalizer(() => Effect.suspend(() => bound.close(pool)))
     return {
-      size,
-      run,
-      stats: () => ({ started, exited, live: [...live.keys()] })
+      size: bound.max,
+      memoryMb,
+      run: (moduleUrl, exportName, input) =>
+        Effect.async<unknown, IsolationError>((resume) => {
+          if (pool.closed) return resume(Effect.fail(closedError()))
+          return bound.submit(pool, { moduleUrl, exportName, input }, resume)
+        }),
+      stats: () => ({ started: pool.started, exited: pool.exited, live: [...pool.live.keys()], waiting: pool.queue.length }),
+      workers: () => bound.workers()
     }
   })
 
-/** Pools shared by resource limits. */
+/** Makes a pool with a bound of its own (`size` workers) in the current Scope; closing it terminates the workers. */
+export const make = (options: Options = {}): Effect.Effect<WorkerPool, never, Scope.Scope> =>
+  Effect.suspend(() => makeUnder(new Bound(Math.max(1, options.size ?? 2)), options.memoryMb ?? 256))
+
+/** Pools shared by heap limit, under one bound. */
 export interface Shared {
-  /** Workers of each pool at most. */
+  /** Workers of all the pools together at most. */
   readonly maxWorkers: number
-  /** The pool for `memoryMb`, shared with every other holder of the same limits; held until the Scope closes (the last holder's closing terminates it). */
+  /** The pool for `memoryMb`, shared with every other holder of the same limit; held until the Scope closes (the last holder's closing terminates it). */
   readonly acquire: (memoryMb: number) => Effect.Effect<WorkerPool, never, Scope.Scope>
+  /** The accounting of the bound: workers alive, the most alive at once, jobs waiting. */
+  readonly workers: () => Workers
 }
 
 /** The shared pools of a `ToolManager`, which provides them to its tools' `init`. */
@@ -180,7 +116,7 @@ export class WorkerPools extends Context.Tag("machine-context/WorkerPools")<Work
 
 /** Options of shared pools. */
 export interface SharedOptions {
-  /** Workers of each pool (one pool per heap size) at most. Default: the machine's available parallelism. */
+  /** Workers of all the pools (one per heap size) together at most. Default: the machine's available parallelism. */
   readonly maxWorkers?: number | undefined
 }
 
@@ -194,7 +130,7 @@ interface Held {
 export const makeShared = (options: SharedOptions = {}): Effect.Effect<Shared, never, Scope.Scope> =>
   Effect.gen(function*() {
     const parent = yield* Effect.scope
-    const maxWorkers = Math.max(1, options.maxWorkers ?? availableParallelism())
+    const bound = new Bound(Math.max(1, options.maxWorkers ?? availableParallelism()))
     const lock = yield* Effect.makeSemaphore(1)
     const held = new Map<number, Held>()
     const hold = (memoryMb: number): Effect.Effect<Held> =>
@@ -202,7 +138,7 @@ export const makeShared = (options: SharedOptions = {}): Effect.Effect<Shared, n
         let entry = held.get(memoryMb)
         if (entry === undefined) {
           const scope = yield* Scope.fork(parent, ExecutionStrategy.sequential)
-          entry = { pool: yield* Scope.extend(make({ size: maxWorkers, memoryMb }), scope), scope, holders: 0 }
+          entry = { pool: yield* Scope.extend(makeUnder(bound, memoryMb), scope), scope, holders: 0 }
           held.set(memoryMb, entry)
         }
         entry.holders++
@@ -215,7 +151,8 @@ export const makeShared = (options: SharedOptions = {}): Effect.Effect<Shared, n
         return Scope.close(entry.scope, Exit.void)
       }))
     return {
-      maxWorkers,
-      acquire: (memoryMb) => Effect.map(Effect.acquireRelease(hold(memoryMb), (entry) => release(memoryMb, entry)), (entry) => entry.pool)
+      maxWorkers: bound.max,
+      acquire: (memoryMb) => Effect.map(Effect.acquireRelease(hold(memoryMb), (entry) => release(memoryMb, entry)), (entry) => entry.pool),
+      workers: () => bound.workers()
     }
   })

@@ -2,7 +2,8 @@
  * The typed errors of tool management: registration (`InvalidTool`, `DuplicateTool`,
  * `MissingDependencies`, `DependencyCycle`, `ToolInitError`), removal (`HasDependents`), lookup
  * (`ToolNotFound`), and the pipeline's own refusals, which become error results
- * (`ToolTimeout`, `ToolUnavailable`, `CircuitOpen`, `MissingCapabilities`).
+ * (`ToolTimeout`, `ToolUnavailable`, `CircuitOpen`, `MissingCapabilities`); and an isolated
+ * job's failure (`IsolationError`, re-exported by `WorkerPool`).
  *
  * @since 0.1.0
  */
@@ -79,3 +80,12 @@ export class MissingCapabilities extends Schema.TaggedError<MissingCapabilities>
 
 /** Any registration error. */
 export type RegistrationError = InvalidTool | DuplicateTool | MissingDependencies | DependencyCycle | ToolInitError
+
+/** Why an isolated job failed. */
+export const Reason = Schema.Literal("exception", "crash", "exit", "outOfMemory", "closed")
+
+/** An isolated job failed: its function threw, or its worker crashed, exited, ran out of memory or was closed. */
+export class IsolationError extends Schema.TaggedError<IsolationError>()("IsolationError", {
+  reason: Reason,
+  message: Schema.String
+}) {}
