@@ -6,7 +6,8 @@
 // fiber; with one (`timeoutMs`) it runs in a fiber of its own. Then throughput with 64 calls
 // in flight, alternating rounds: of the no-op tool (it yields once, so calls really overlap:
 // what is measured is the pipeline's own CPU per call), and of a tool that waits 1 ms as an I/O
-// call would (what is measured is whether the pipeline holds calls back: queues, locks).
+// call would (what is measured is whether the pipeline holds calls back: queues, locks). Last,
+// two tools that do some work per call: 50 µs of CPU, and a 10 ms wait (an I/O call).
 //   node bench/pipeline.mjs [--n 200000] [--rounds 5]      (needs `npm run build`)
 import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
@@ -38,10 +39,17 @@ const yielding = Tool.make("yielding", options(), ({ text }) => Effect.as(Effect
 const timed = Tool.make("timed", options(30_000), ({ text }) => Effect.succeed(text))
 const timedYielding = Tool.make("timedYielding", options(30_000), ({ text }) => Effect.as(Effect.yieldNow(), text))
 const waiting = Tool.make("waiting", options(), ({ text }) => Effect.as(Effect.sleep(1), text))
+/** Spins for `us` µs of CPU (work the pipeline cannot overlap). */
+const spin = (us) => {
+  const until = performance.now() + us / 1000
+  while (performance.now() < until);
+}
+const computing = Tool.make("computing", options(), ({ text }) => Effect.as(Effect.andThen(Effect.yieldNow(), () => spin(50)), text))
+const io = Tool.make("io", options(), ({ text }) => Effect.as(Effect.sleep(10), text))
 
 const runtime = Runtime.defaultRuntime
 const manager = await Effect.runPromise(ToolManager.make({ middleware: [passThrough], maxConcurrency: 4096 }))
-const tools = [noop, yielding, timed, timedYielding, waiting]
+const tools = [noop, yielding, timed, timedYielding, waiting, computing, io]
 await Effect.runPromise(manager.registerAll(tools))
 const registrations = Object.fromEntries(tools.map((tool) => [tool.name, manager.find(tool.name)]))
 const args = { text: "hi" }
@@ -104,6 +112,14 @@ for (let round = 0; round < ROUNDS; round++) {
   waits.bare.push(await throughput(bare(waiting), WAITING))
   waits.piped.push(await throughput(piped(waiting), WAITING))
 }
+const working = { computing: { bare: [], piped: [], calls: 20_000 }, io: { bare: [], piped: [], calls: 6_400 } }
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, rates] of Object.entries(working)) {
+    const tool = name === "io" ? io : computing
+    rates.bare.push(await throughput(bare(tool), rates.calls))
+    rates.piped.push(await throughput(piped(tool), rates.calls))
+  }
+}
 const bareWaitRate = median(waits.bare)
 const pipedWaitRate = median(waits.piped)
 const bareRate = median(rates.bare)
@@ -132,3 +148,12 @@ console.log("|---|---:|")
 console.log(`| bare handler | ${Math.round(bareWaitRate)} |`)
 console.log(`| pipeline, all stages on | ${Math.round(pipedWaitRate)} |`)
 console.log(`| throughput lost | ${(100 * (1 - pipedWaitRate / bareWaitRate)).toFixed(1)} % |`)
+console.log("")
+console.log(`| ${IN_FLIGHT} calls in flight, tools that work (median of ${ROUNDS} rounds) | bare handler, calls/s | pipeline, calls/s | throughput lost |`)
+console.log("|---|---:|---:|---:|")
+for (const [name, label] of [["computing", "50 µs of CPU per call"], ["io", "a 10 ms wait per call (I/O)"]]) {
+  const rates = working[name]
+  const bareRate = median(rates.bare)
+  const pipedRate = median(rates.piped)
+  console.log(`| ${label} (${rates.calls} calls) | ${Math.round(bareRate)} | ${Math.round(pipedRate)} | ${(100 * (1 - pipedRate / bareRate)).toFixed(1)} % |`)
+}
