@@ -22,18 +22,30 @@ import type { PerRequest } from "../../protocol/Router.js"
 
 const BATCH = 64
 
-/** Request Scopes not claimed yet. */
-const unclaimed = new WeakSet<Scope.CloseableScope>()
-const made: Array<Scope.CloseableScope> = []
+/**
+ * Marks a request Scope not claimed yet: a property of the Scope itself, set when it is made
+ * (so every stocked Scope has the same shape) and flipped when handed out and claimed; cheaper
+ * per request than a `WeakSet`.
+ */
+const Unclaimed = Symbol.for("machine-context/CallScope/unclaimed")
 
-const makeBatch = Effect.all(Array.from({ length: BATCH }, () => Scope.make()))
+type Stocked = Scope.CloseableScope & { [Unclaimed]: boolean }
+
+const made: Array<Stocked> = []
+
+const makeBatch = Effect.all(Array.from({ length: BATCH }, () =>
+  Effect.map(Scope.make(), (scope) => {
+    const stocked = scope as Stocked
+    stocked[Unclaimed] = false
+    return stocked
+  })))
 
 /** A fresh, unclaimed Scope. */
 export const fresh = (): Scope.CloseableScope => {
   // Only when the calls have not kept the stock up (see `stocked`): a run of its own.
   if (made.length === 0) made.push(...Effect.runSync(makeBatch))
   const scope = made.pop()!
-  unclaimed.add(scope)
+  scope[Unclaimed] = true
   return scope
 }
 
@@ -54,6 +66,8 @@ export const perRequest: PerRequest = { tag: Scope.Scope, make: fresh }
 
 /** The context's request Scope if nobody has claimed it yet (now claimed by the caller). */
 export const claim = (context: Context.Context<never>): Scope.CloseableScope | undefined => {
-  const scope = context.unsafeMap.get(Scope.Scope.key) as Scope.CloseableScope | undefined
-  return scope !== undefined && unclaimed.delete(scope) ? scope : undefined
+  const scope = context.unsafeMap.get(Scope.Scope.key) as Partial<Stocked> | undefined
+  if (scope === undefined || scope[Unclaimed] !== true) return undefined
+  scope[Unclaimed] = false
+  return scope as Stocked
 }
