@@ -1,11 +1,17 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Tool from "../../src/server/Tool.js"
 import * as CallScope from "../../src/server/tools/CallScope.js"
+import * as ToolManager from "../../src/server/tools/ToolManager.js"
 import type { Middleware } from "../../src/server/tools/Middleware.js"
 import { ask, serverWith } from "../server/support.js"
 
@@ -99,5 +105,103 @@ describe("the per-call Scope handed over with a tools/call request", () => {
       const answer = yield* ask(client, 1, "tools/call", { name: "flaky", arguments: { id: "r" } })
       expect(answer.result.content[0].text).toBe("r after 3")
       expect(log).toEqual(["acquire r.1", "release r.1", "acquire r.2", "release r.2", "acquire r.3", "release r.3"])
+    }))
+})
+
+describe("a call Scope behaves as Effect's own Scope", () => {
+  const logged = (log: Array<string>, name: string) => (exit: Exit.Exit<unknown, unknown>) =>
+    Effect.sync(() => log.push(`${name} ${Exit.isSuccess(exit) ? "success" : "failure"}`))
+
+  it.effect("runs its finalizers once, in reverse order, with the close's exit; one added after close runs at once", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const scope = CallScope.make()
+      yield* Scope.addFinalizerExit(scope, logged(log, "first"))
+      yield* Scope.addFinalizerExit(scope, logged(log, "second"))
+      yield* Scope.close(scope, Exit.fail("boom"))
+      expect(log).toEqual(["second failure", "first failure"])
+      yield* Scope.close(scope, Exit.void)
+      expect(log).toHaveLength(2)
+      yield* Scope.addFinalizerExit(scope, logged(log, "late"))
+      expect(log).toEqual(["second failure", "first failure", "late failure"])
+    }))
+
+  it.effect("closing one that holds nothing is done in plain code (nothing left to run)", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const scope = CallScope.make()
+      expect(scope.closeNow(Exit.void)).toBe(Effect.void)
+      yield* Scope.addFinalizerExit(scope, logged(log, "late"))
+      expect(log).toEqual(["late success"])
+      const holding = CallScope.make()
+      yield* Scope.addFinalizerExit(holding, logged(log, "held"))
+      const rest = holding.closeNow(Exit.void)
+      expect(rest).not.toBe(Effect.void)
+      expect(log).toEqual(["late success"])
+      yield* rest
+      expect(log).toEqual(["late success", "held success"])
+    }))
+
+  it.effect("a finalizer that dies fails the close with its cause; the others still run", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const scope = CallScope.make()
+      yield* Scope.addFinalizerExit(scope, logged(log, "first"))
+      yield* Scope.addFinalizer(scope, Effect.die("finalizer bug"))
+      yield* Scope.addFinalizerExit(scope, logged(log, "third"))
+      const exit = yield* Effect.exit(Scope.close(scope, Exit.void))
+      expect(log).toEqual(["third success", "first success"])
+      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+    }))
+
+  it.effect("a child made by fork closes with its parent, and leaves it when closed first", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const parent = CallScope.make()
+      const early = yield* Scope.fork(parent, ExecutionStrategy.sequential)
+      const late = yield* Scope.fork(parent, ExecutionStrategy.sequential)
+      yield* Scope.addFinalizerExit(early, logged(log, "early"))
+      yield* Scope.addFinalizerExit(late, logged(log, "late"))
+      yield* Scope.close(early, Exit.void)
+      expect(log).toEqual(["early success"])
+      yield* Scope.close(parent, Exit.fail("done"))
+      expect(log).toEqual(["early success", "late failure"])
+      const orphan = yield* Scope.fork(parent, ExecutionStrategy.sequential)
+      yield* Scope.addFinalizerExit(orphan, logged(log, "orphan"))
+      expect(log).toEqual(["early success", "late failure", "orphan failure"])
+    }))
+
+  it.effect("a fiber forked into it (forkScoped) is interrupted when it closes; one forked after close never runs", () =>
+    Effect.gen(function*() {
+      const scope = CallScope.make()
+      const fiber = yield* Effect.forkScoped(Effect.never).pipe(Scope.extend(scope))
+      const done = yield* Effect.forkScoped(Effect.void).pipe(Scope.extend(scope))
+      yield* Fiber.await(done)
+      yield* Scope.close(scope, Exit.void)
+      expect(Exit.isInterrupted(yield* Fiber.await(fiber))).toBe(true)
+      const after = yield* Effect.forkScoped(Effect.never).pipe(Scope.extend(scope))
+      expect(Exit.isInterrupted(yield* Fiber.await(after))).toBe(true)
+    }))
+
+  it.scopedLive("a handler's background fiber in its call Scope ends with the call, in a server and through the manager", () =>
+    Effect.gen(function*() {
+      const stopped: Array<string> = []
+      const background = Tool.make("background", { input: Schema.Struct({ id: Schema.String }) }, ({ id }) =>
+        Effect.gen(function*() {
+          const started = yield* Deferred.make<void>()
+          yield* Effect.forkScoped(Effect.onInterrupt(Effect.zipRight(Deferred.succeed(started, undefined), Effect.never), () => Effect.sync(() => stopped.push(id))))
+          yield* Deferred.await(started)
+          return id
+        }))
+      const { peer } = yield* serverWith({ tools: [background] })
+      const client = yield* peer()
+      const answer = yield* ask(client, 1, "tools/call", { name: "background", arguments: { id: "wire" } })
+      expect(answer.result.content[0].text).toBe("wire")
+      expect(stopped).toEqual(["wire"])
+      const manager = yield* ToolManager.make()
+      yield* manager.register(background)
+      const result = yield* manager.call("background", { id: "library" })
+      expect(result.content[0]).toMatchObject({ text: "library" })
+      expect(stopped).toEqual(["wire", "library"])
     }))
 })

@@ -27,7 +27,7 @@ import * as Timeouts from "./Timeouts.js"
 /** A running (or already finished) attempt. */
 export interface Attempt {
   readonly fiber: Fiber.RuntimeFiber<unknown, unknown>
-  readonly scope: Scope.CloseableScope
+  readonly scope: CallScope.CallScope
 }
 
 /** Starts the handler on `input` in a child of `parent`'s runtime, with `scope` as its Scope. */
@@ -36,7 +36,7 @@ export const fork = (
   input: unknown,
   parent: Fiber.RuntimeFiber<any, any>,
   flags: RuntimeFlags.RuntimeFlags,
-  scope: Scope.CloseableScope,
+  scope: CallScope.CallScope,
   /** Whether `scope` is in `parent`'s context already (the request's claimed Scope). */
   inContext = false
 ): Attempt => {
@@ -50,6 +50,15 @@ export const fork = (
 }
 
 /**
+ * Closes `scope` with `exit`, then continues with `next`: at once, in this step, when the Scope
+ * held nothing to release; after its finalizers otherwise.
+ */
+export const closing = <A, E>(scope: CallScope.CallScope, exit: Exit.Exit<unknown, unknown>, next: () => Effect.Effect<A, E>): Effect.Effect<A, E> => {
+  const closed = scope.closeNow(exit)
+  return closed === Effect.void ? next() : Effect.zipRight(closed, Effect.suspend(next))
+}
+
+/**
  * The attempt's exit once its fiber has ended (at most `timeoutMs` from now: then it is
  * interrupted and the exit is a `ToolTimeout`), its Scope closed. Interrupting the caller
  * interrupts the attempt and waits for its finalizers. The fiber is observed directly and the
@@ -58,7 +67,7 @@ export const fork = (
 export const settle = (registration: Registration, attempt: Attempt, timeoutMs: number): Effect.Effect<Exit.Exit<unknown, unknown>> => {
   const { fiber, scope } = attempt
   const done = fiber.unsafePoll()
-  if (done !== null) return Effect.as(Scope.close(scope, done), done)
+  if (done !== null) return closing(scope, done, () => Effect.succeed(done))
   registration.calls.add(fiber)
   let timedOut = false
   let deadline: { readonly remove: () => void } | undefined
@@ -79,50 +88,56 @@ export const settle = (registration: Registration, attempt: Attempt, timeoutMs: 
         fiber.removeObserver(observer)
         deadline?.remove()
         registration.calls.delete(fiber)
-        return Effect.flatMap(Fiber.interrupt(fiber), (exit) => Scope.close(scope, exit))
+        return Effect.flatMap(Fiber.interrupt(fiber), (exit) => scope.close(exit))
       })
     })
   )
   return Effect.flatMap(awaited, (exit) => {
     registration.calls.delete(fiber)
     const result = timedOut && Exit.isInterrupted(exit) ? Exit.fail(new ToolTimeout({ name: registration.name, timeoutMs })) : exit
-    return Effect.as(Scope.close(scope, exit), result)
+    return closing(scope, exit, () => Effect.succeed(result))
   })
 }
 
 /**
- * Runs the handler in the calling fiber with a fresh Scope and answers its exit, the Scope
- * closed; the caller must be uninterruptible (only the handler is made interruptible). The
- * Scope is the request's own when unclaimed (`CallScope`): the handler runs in the context it
- * has. Otherwise a new one goes in by setting the fiber's context and putting it back (far
- * cheaper than `provideService`). The calling fiber is in `registration.calls` meanwhile, so a
- * drain past its deadline interrupts it: the exit is then an interruption and the caller stays
- * interrupted.
+ * Runs the handler in `fiber`, the calling fiber, from the step it is in, and continues with
+ * `after` on the handler's exit, its Scope closed. The caller must be uninterruptible (only the
+ * handler is made interruptible), so `after` always runs. The Scope is the request's own when
+ * unclaimed (`CallScope`): the handler runs in the context it has. Otherwise a new one goes in
+ * by setting the fiber's context and putting it back (far cheaper than `provideService`). The
+ * calling fiber is in `registration.calls` meanwhile, so a drain past its deadline interrupts
+ * it: the exit is then an interruption and the caller stays interrupted.
  */
-export const inline = (registration: Registration, input: unknown): Effect.Effect<Exit.Exit<unknown, unknown>> =>
-  Effect.withFiberRuntime((fiber) => {
-    const context = fiber.currentContext
-    const claimed = CallScope.claim(context)
-    const run = (scope: Scope.CloseableScope, restore: Effect.Effect<void>) => {
-      registration.calls.add(fiber)
-      const handler = registration.tool.handler(input) as Effect.Effect<unknown, unknown>
-      return Effect.flatMap(Effect.exit(Effect.interruptible(handler)), (exit) => {
-        registration.calls.delete(fiber)
-        const closed = Effect.as(Scope.close(scope, exit), exit)
-        return restore === Effect.void ? closed : Effect.zipRight(restore, closed)
-      })
-    }
-    if (claimed !== undefined) return CallScope.stocked(run(claimed, Effect.void))
-    return Effect.flatMap(Scope.make(), (scope) =>
-      Effect.zipRight(
-        FiberRef.set(FiberRef.currentContext, Context.add(context, Scope.Scope, scope)),
-        run(scope, FiberRef.set(FiberRef.currentContext, context))
-      ))
-  })
+export const inline = <A>(
+  registration: Registration,
+  input: unknown,
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  after: (exit: Exit.Exit<unknown, unknown>) => Effect.Effect<A>
+): Effect.Effect<A> => {
+  const context = fiber.currentContext
+  const claimed = CallScope.claim(context)
+  const scope = claimed ?? CallScope.make()
+  registration.calls.add(fiber)
+  const handler = Effect.interruptible(registration.tool.handler(input) as Effect.Effect<unknown, unknown>)
+  const ended = (exit: Exit.Exit<unknown, unknown>, restore: Effect.Effect<void>) => {
+    registration.calls.delete(fiber)
+    const next = closing(scope, exit, () => after(exit))
+    return restore === Effect.void ? next : Effect.zipRight(restore, next)
+  }
+  const run = (restore: Effect.Effect<void>) =>
+    Effect.matchCauseEffect(handler, {
+      onFailure: (cause) => ended(Exit.failCause(cause), restore),
+      onSuccess: (value) => ended(Exit.succeed(value), restore)
+    })
+  if (claimed !== undefined) return run(Effect.void)
+  return Effect.zipRight(
+    FiberRef.set(FiberRef.currentContext, Context.add(context, Scope.Scope, scope)),
+    run(FiberRef.set(FiberRef.currentContext, context))
+  )
+}
 
 /** Runs one attempt (a retry's next one) with a fresh Scope: inline without a timeout, else forked and settled. */
 export const run = (registration: Registration, input: unknown, timeoutMs: number): Effect.Effect<Exit.Exit<unknown, unknown>> =>
   Number.isFinite(timeoutMs)
-    ? Effect.flatMap(Scope.make(), (scope) =>
-      Effect.withFiberRuntime((parent, status) => settle(registration, fork(registration, input, parent, status.runtimeFlags, scope), timeoutMs)))
-    : Effect.uninterruptible(inline(registration, input))
+    ? Effect.withFiberRuntime((parent, status) => settle(registration, fork(registration, input, parent, status.runtimeFlags, CallScope.make()), timeoutMs))
+    : Effect.uninterruptible(Effect.withFiberRuntime((fiber) => inline(registration, input, fiber, Effect.succeed)))

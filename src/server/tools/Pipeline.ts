@@ -18,7 +18,6 @@ import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import type * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Schedule from "effect/Schedule"
-import * as Scope from "effect/Scope"
 import { McpError } from "../../protocol/errors.js"
 import { RequestContext } from "../../protocol/RequestContext.js"
 import type { CallToolResult } from "../../schema/tools.js"
@@ -160,7 +159,7 @@ export class Pipeline {
     const timeoutMs = registration.tool.management.timeoutMs ?? this.settings.defaultTimeoutMs
     return Number.isFinite(timeoutMs)
       ? this.forked(registration, input, admission.probe, started, clock, timeoutMs, fiber, flags)
-      : this.inline(registration, input, admission.probe, started, clock)
+      : this.inline(registration, input, admission.probe, started, clock, fiber)
   }
 
   /** Counts an admitted call in; answers the state move it causes (to busy on the first call). */
@@ -173,19 +172,28 @@ export class Pipeline {
 
   /**
    * Without a timeout: the handler runs in the calling fiber, in one uninterruptible region
-   * (the call is counted in and out in it) where only the handler is interruptible.
+   * (the call is counted in and out in it) where only the handler is interruptible. Counting
+   * in happens in the step that enters the region, and counting out in the step that sees the
+   * handler's exit: no steps of the fiber besides those.
    */
-  private inline(registration: Registration, input: unknown, probe: boolean, started: number, clock: Clock.Clock): Effect.Effect<CallToolResult> {
+  private inline(
+    registration: Registration,
+    input: unknown,
+    probe: boolean,
+    started: number,
+    clock: Clock.Clock,
+    fiber: Fiber.RuntimeFiber<unknown, unknown>
+  ): Effect.Effect<CallToolResult> {
     const retry = registration.tool.management.idempotent ? registration.tool.management.retry : undefined
-    return Effect.uninterruptible(Effect.suspend(() => {
+    return Effect.uninterruptibleMask(() => {
       const busy = this.countIn(registration, started)
-      const attempt = Effect.flatMap(Attempt.inline(registration, input), (exit) =>
+      const attempt = Attempt.inline(registration, input, fiber, (exit) =>
         retry === undefined || !isRetryable(exit)
           ? this.finish(registration, probe, started, clock, exit)
           : Effect.flatMap(Effect.exit(Effect.interruptible(this.retried(registration, input, Number.POSITIVE_INFINITY, retry, exit))), (last) =>
             this.finish(registration, probe, started, clock, Exit.isSuccess(last) ? last.value : last)))
       return busy === Effect.void ? attempt : Effect.zipRight(busy, attempt)
-    }))
+    })
   }
 
   /**
@@ -203,13 +211,13 @@ export class Pipeline {
     flags: RuntimeFlags.RuntimeFlags
   ): Effect.Effect<CallToolResult> {
     const retry = registration.tool.management.idempotent ? registration.tool.management.retry : undefined
-    const claimed = CallScope.claim(parent.currentContext)
-    const start = (scope: Scope.CloseableScope) => Effect.uninterruptibleMask((restore) => {
+    return Effect.uninterruptibleMask((restore) => {
+      const claimed = CallScope.claim(parent.currentContext)
       const busy = this.countIn(registration, started)
-      const forked = Attempt.fork(registration, input, parent, flags, scope, scope === claimed)
+      const forked = Attempt.fork(registration, input, parent, flags, claimed ?? CallScope.make(), claimed !== undefined)
       const done = forked.fiber.unsafePoll()
       const answered = done !== null && (retry === undefined || !isRetryable(done))
-        ? Effect.zipRight(Scope.close(forked.scope, done), Effect.suspend(() => this.finish(registration, probe, started, clock, done)))
+        ? Attempt.closing(forked.scope, done, () => this.finish(registration, probe, started, clock, done))
         : Effect.flatMap(
           Effect.exit(restore(Effect.flatMap(Attempt.settle(registration, forked, timeoutMs), (exit) =>
             retry !== undefined && isRetryable(exit) ? this.retried(registration, input, timeoutMs, retry, exit) : Effect.succeed(exit)))),
@@ -217,7 +225,6 @@ export class Pipeline {
         )
       return busy === Effect.void ? answered : Effect.zipRight(busy, answered)
     })
-    return claimed === undefined ? Effect.flatMap(Scope.make(), start) : CallScope.stocked(start(claimed))
   }
 
   /** The attempts after a retryable first one, on the tool's Schedule; the last exit. */
