@@ -11,7 +11,8 @@
 // pairs; "❌≈" marks a missed target whose threshold lies inside that range (not distinguishable
 // from noise in this run). Last, bench/pipeline.mjs: the tool pipeline's cost per call, in process,
 // bench/server-cpu.mjs: each stdio server's own CPU per tools/call at 64 in flight, and
-// bench/pipeline-e2e.mjs: one server of ours with and without the pipeline on tools/call.
+// bench/pipeline-e2e.mjs: one server of ours with and without the pipeline on tools/call, and
+// bench/pretenuring.mjs: that server with V8's allocation-site pretenuring on and off.
 //
 //   node bench/run.mjs [--transport stdio|http|stdio,http] [--quick] [--rounds N] [--check] …
 //   node bench/run.mjs --help
@@ -610,6 +611,9 @@ const main = async () => {
       // One server of ours with tools/call through the pipeline and straight to the handler.
       const endToEnd = spawnSync(process.execPath, [path.join(HERE, "pipeline-e2e.mjs"), ...(cli.quick ? ["--n", "20000", "--rounds", "2"] : [])], { stdio: "inherit" })
       codes.push(endToEnd.status === 0 ? 0 : 2)
+      // What V8's allocation-site pretenuring costs that server, and `mcx` with it off.
+      const pretenuring = spawnSync(process.execPath, [path.join(HERE, "pretenuring.mjs"), ...(cli.quick ? ["--n", "20000", "--rounds", "2"] : [])], { stdio: "inherit" })
+      codes.push(pretenuring.status === 0 ? 0 : 2)
     }
     if (cfg.context && !aborted) {
       const run = spawnSync(process.execPath, [path.join(HERE, "context.mjs"), ...(cli.quick ? ["--quick"] : [])], { stdio: "inherit" })

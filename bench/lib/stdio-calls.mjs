@@ -11,19 +11,29 @@ const TICKS = 100
 /**
  * Starts `node ...args` in `cwd` and initializes a session with it. `calls(total, inFlight)`
  * resolves with `{ cpuUs, perSecond }`: the server's CPU µs per call and the calls per second.
+ * With `traceGc`, node runs with `--trace-gc-nvp` (its lines share stdout with the protocol and
+ * are told apart by their first character) and `calls` also gives `promotedBytes`: bytes the
+ * young collections moved to the old generation, per call.
  */
-export const startStdioServer = async ({ label, args, cwd }) => {
-  const child = spawn(process.execPath, args, { cwd, stdio: ["pipe", "pipe", "ignore"] })
+export const startStdioServer = async ({ label, args, cwd, traceGc = false }) => {
+  const child = spawn(process.execPath, traceGc ? ["--trace-gc-nvp", ...args] : args, { cwd, stdio: ["pipe", "pipe", "ignore"] })
   const waiting = new Map()
   let buffer = ""
   let id = 0
+  let promoted = 0
   child.stdout.setEncoding("utf8")
   child.stdout.on("data", (data) => {
     buffer += data
     let nl
     while ((nl = buffer.indexOf("\n")) >= 0) {
-      const message = JSON.parse(buffer.slice(0, nl))
+      const line = buffer.slice(0, nl)
       buffer = buffer.slice(nl + 1)
+      if (!line.startsWith("{")) {
+        const bytes = /promoted=(\d+)/.exec(line)
+        if (bytes !== null) promoted += Number(bytes[1])
+        continue
+      }
+      const message = JSON.parse(line)
       const resolve = waiting.get(message.id)
       if (resolve !== undefined) {
         waiting.delete(message.id)
@@ -48,6 +58,7 @@ export const startStdioServer = async ({ label, args, cwd }) => {
   const calls = (total, inFlight) =>
     new Promise((resolve, reject) => {
       const before = cpu()
+      const promotedBefore = promoted
       const start = performance.now()
       let started = 0
       let done = 0
@@ -56,7 +67,9 @@ export const startStdioServer = async ({ label, args, cwd }) => {
         started++
         request("tools/call", { name: "echo", arguments: { text: "hello" } }).then((message) => {
           if (message.error !== undefined || message.result?.isError === true) reject(new Error(`${label}: ${JSON.stringify(message)}`))
-          else if (++done === total) resolve({ cpuUs: (cpu() - before) / total, perSecond: total / ((performance.now() - start) / 1000) })
+          else if (++done === total) {
+            resolve({ cpuUs: (cpu() - before) / total, perSecond: total / ((performance.now() - start) / 1000), promotedBytes: (promoted - promotedBefore) / total })
+          }
           else next()
         })
       }

@@ -4,7 +4,10 @@
 // pipeline); `--bare` replaces that route with one that decodes the arguments and runs the
 // handler directly (`Tool.run`: the handler and its result mapping, nothing else). Bench only:
 // the pair shows what the pipeline costs a server end to end (`bench/pipeline-e2e.mjs`).
-//   node bench/peers/ours-stdio.mjs --pipeline | --bare      (needs `npm run build`)
+// Like `mcx`, it turns V8's allocation-site pretenuring off before building the server
+// (`src/cli/gcTuning.ts`); `--v8-pretenuring` keeps V8's default (`bench/pretenuring.mjs`).
+//   node bench/peers/ours-stdio.mjs --pipeline | --bare [--v8-pretenuring]      (needs `npm run build`)
+import v8 from "node:v8"
 import { NodeRuntime } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -17,6 +20,8 @@ const Echo = Tool.make("echo", {
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   render: ({ text }) => text
 }, (input) => Effect.succeed(input))
+
+if (!process.argv.includes("--v8-pretenuring")) v8.setFlagsFromString("--no-allocation-site-pretenuring")
 
 const bare = process.argv.includes("--bare")
 if (!bare && !process.argv.includes("--pipeline")) {

@@ -3,6 +3,8 @@
  *
  * @since 0.1.0
  */
+// First: V8 settings that must be in place before anything is built (see gcTuning.ts).
+import "./gcTuning.js"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
