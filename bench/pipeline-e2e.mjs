@@ -9,7 +9,7 @@
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { numberArg } from "./lib/args.mjs"
-import { startStdioServer } from "./lib/stdio-calls.mjs"
+import { alternatingRounds } from "./lib/stdio-calls.mjs"
 import { median } from "./lib/stats.mjs"
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -23,32 +23,17 @@ const servers = [
   { label: "official SDK", args: ["bench/peers/sdk-stdio.mjs"] }
 ]
 
-const running = []
-try {
-  for (const server of servers) running.push(await startStdioServer({ ...server, cwd: ROOT }))
-  for (const server of running) await server.calls(10_000, IN_FLIGHT)
-  const samples = new Map(running.map((server) => [server.label, { cpuUs: [], perSecond: [], lost: [] }]))
-  for (let round = 0; round < ROUNDS; round++) {
-    const rates = []
-    for (const server of running) {
-      const { cpuUs, perSecond } = await server.calls(N, IN_FLIGHT)
-      samples.get(server.label).cpuUs.push(cpuUs)
-      samples.get(server.label).perSecond.push(perSecond)
-      rates.push(perSecond)
-    }
-    // Back to back in one round: the throughput the pipeline loses against the direct route.
-    samples.get(servers[1].label).lost.push(1 - rates[1] / rates[0])
-  }
-  const bare = samples.get(servers[0].label)
-  console.log(`| ${IN_FLIGHT} echo calls in flight over stdio (${N} calls, median of ${ROUNDS} rounds) | calls/s | server CPU µs/call | throughput lost |`)
-  console.log("|---|---:|---:|---:|")
-  for (const server of running) {
-    const { cpuUs, perSecond, lost } = samples.get(server.label)
-    const lostText = lost.length === 0 ? "" : `${(100 * median(lost)).toFixed(1)} %`
-    console.log(`| ${server.label} | ${Math.round(median(perSecond))} | ${median(cpuUs).toFixed(1)} | ${lostText} |`)
-  }
-  console.log("")
-  console.log(`Pipeline's server CPU per call: ${(median(samples.get(servers[1].label).cpuUs) - median(bare.cpuUs)).toFixed(1)} µs`)
-} finally {
-  for (const server of running) server.stop()
+const results = await alternatingRounds({ servers, cwd: ROOT, rounds: ROUNDS, n: N, inFlight: IN_FLIGHT })
+const [bare, piped] = servers.map(({ label }) => results.get(label))
+// Back to back in each round: the throughput the pipeline loses against the direct route.
+const lost = piped.map((result, round) => 1 - result.perSecond / bare[round].perSecond)
+const cpuOf = (rounds) => median(rounds.map((result) => result.cpuUs))
+console.log(`| ${IN_FLIGHT} echo calls in flight over stdio (${N} calls, median of ${ROUNDS} rounds) | calls/s | server CPU µs/call | throughput lost |`)
+console.log("|---|---:|---:|---:|")
+for (const { label } of servers) {
+  const rounds = results.get(label)
+  const lostText = rounds === piped ? `${(100 * median(lost)).toFixed(1)} %` : ""
+  console.log(`| ${label} | ${Math.round(median(rounds.map((result) => result.perSecond)))} | ${cpuOf(rounds).toFixed(1)} | ${lostText} |`)
 }
+console.log("")
+console.log(`Pipeline's server CPU per call: ${(cpuOf(piped) - cpuOf(bare)).toFixed(1)} µs`)

@@ -11,7 +11,7 @@
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { numberArg } from "./lib/args.mjs"
-import { startStdioServer } from "./lib/stdio-calls.mjs"
+import { alternatingRounds } from "./lib/stdio-calls.mjs"
 import { median } from "./lib/stats.mjs"
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -25,24 +25,10 @@ const servers = [
   { label: "`mcx serve --stdio --demo` (pretenuring off)", args: ["dist/mcx.js", "serve", "--stdio", "--demo", "--db", ":memory:"] }
 ]
 
-const running = []
-try {
-  for (const server of servers) running.push(await startStdioServer({ ...server, cwd: ROOT, traceGc: true }))
-  for (const server of running) await server.calls(20_000, IN_FLIGHT)
-  const samples = new Map(running.map((server) => [server.label, { cpuUs: [], promoted: [] }]))
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const server of running) {
-      const { cpuUs, promotedBytes } = await server.calls(N, IN_FLIGHT)
-      samples.get(server.label).cpuUs.push(cpuUs)
-      samples.get(server.label).promoted.push(promotedBytes)
-    }
-  }
-  console.log(`| ${IN_FLIGHT} echo calls in flight over stdio (${N} calls, median of ${ROUNDS} rounds) | server CPU µs/call | promoted B/call |`)
-  console.log("|---|---:|---:|")
-  for (const server of running) {
-    const { cpuUs, promoted } = samples.get(server.label)
-    console.log(`| ${server.label} | ${median(cpuUs).toFixed(1)} | ${median(promoted).toFixed(1)} |`)
-  }
-} finally {
-  for (const server of running) server.stop()
+const results = await alternatingRounds({ servers, cwd: ROOT, rounds: ROUNDS, n: N, inFlight: IN_FLIGHT, warm: 20_000, traceGc: true })
+console.log(`| ${IN_FLIGHT} echo calls in flight over stdio (${N} calls, median of ${ROUNDS} rounds) | server CPU µs/call | promoted B/call |`)
+console.log("|---|---:|---:|")
+for (const { label } of servers) {
+  const rounds = results.get(label)
+  console.log(`| ${label} | ${median(rounds.map((r) => r.cpuUs)).toFixed(1)} | ${median(rounds.map((r) => r.promotedBytes)).toFixed(1)} |`)
 }

@@ -11,7 +11,7 @@ import path from "node:path"
 import process from "node:process"
 import { fileURLToPath } from "node:url"
 import { numberArg } from "./lib/args.mjs"
-import { startStdioServer } from "./lib/stdio-calls.mjs"
+import { alternatingRounds } from "./lib/stdio-calls.mjs"
 import { median } from "./lib/stats.mjs"
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -25,21 +25,12 @@ const servers = [
   ...(process.env.MCX_BENCH_BASELINE ? [{ label: "baseline build", args: [path.resolve(process.env.MCX_BENCH_BASELINE), "serve", "--stdio", "--demo", "--db", ":memory:"] }] : [])
 ]
 
-const running = []
-try {
-  for (const server of servers) running.push(await startStdioServer({ ...server, cwd: ROOT }))
-  for (const server of running) await server.calls(10_000, IN_FLIGHT)
-  const samples = new Map(running.map((server) => [server.label, []]))
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const server of running) samples.get(server.label).push((await server.calls(N, IN_FLIGHT)).cpuUs)
-  }
-  const sdk = median(samples.get("official SDK"))
-  console.log(`| server CPU per tools/call, ${IN_FLIGHT} in flight over stdio (${N} calls, median of ${ROUNDS} rounds) | µs/call | vs SDK |`)
-  console.log("|---|---:|---:|")
-  for (const server of running) {
-    const value = median(samples.get(server.label))
-    console.log(`| ${server.label} | ${value.toFixed(1)} | ${(value / sdk).toFixed(2)}× |`)
-  }
-} finally {
-  for (const server of running) server.stop()
+const results = await alternatingRounds({ servers, cwd: ROOT, rounds: ROUNDS, n: N, inFlight: IN_FLIGHT })
+const cpuOf = (label) => median(results.get(label).map((result) => result.cpuUs))
+const sdk = cpuOf("official SDK")
+console.log(`| server CPU per tools/call, ${IN_FLIGHT} in flight over stdio (${N} calls, median of ${ROUNDS} rounds) | µs/call | vs SDK |`)
+console.log("|---|---:|---:|")
+for (const { label } of servers) {
+  const value = cpuOf(label)
+  console.log(`| ${label} | ${value.toFixed(1)} | ${(value / sdk).toFixed(2)}× |`)
 }

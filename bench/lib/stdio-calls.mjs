@@ -77,3 +77,23 @@ export const startStdioServer = async ({ label, args, cwd, traceGc = false }) =>
     })
   return { label, calls, stop: () => child.kill() }
 }
+
+/**
+ * Starts `servers` (`{ label, args }`) in `cwd`, warms each with `warm` calls, then runs
+ * `rounds` rounds of `n` calls with `inFlight` in flight, the servers one after another in each
+ * round, and stops them. Resolves with each label's results (`calls`' answers), one per round.
+ */
+export const alternatingRounds = async ({ servers, cwd, rounds, n, inFlight, warm = 10_000, traceGc = false }) => {
+  const running = []
+  try {
+    for (const server of servers) running.push(await startStdioServer({ ...server, cwd, traceGc }))
+    for (const server of running) await server.calls(warm, inFlight)
+    const results = new Map(running.map((server) => [server.label, []]))
+    for (let round = 0; round < rounds; round++) {
+      for (const server of running) results.get(server.label).push(await server.calls(n, inFlight))
+    }
+    return results
+  } finally {
+    for (const server of running) server.stop()
+  }
+}
